@@ -192,3 +192,26 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+func TestBest(t *testing.T) {
+	run := func(model string, out float64, state string) snapshot.Run {
+		r := snapshot.Run{Model: model, Config: snapshot.Config{TP: 1, PP: 1}, Status: snapshot.Status{State: state}}
+		r.Metrics.DerivePerGPU(nil, snapshot.Ptr(out), 8)
+		return r
+	}
+	s := &snapshot.Snapshot{Runs: []snapshot.Run{
+		run("a", 10, snapshot.StateOK),
+		run("b", 5, snapshot.StateOK),
+		run("a", 30, snapshot.StateOK),
+		run("a", 99, snapshot.StateIncomplete), // not OK: never best
+		run("c", 1, snapshot.StateFailed),
+		run("b", 5, snapshot.StateOK), // tie: the earlier run stays
+	}}
+	best := s.Best()
+	if len(best) != 2 || best[0].Model != "a" || *best[0].Metrics.OutputTPSPerGPU != 30 || best[1].Model != "b" {
+		t.Errorf("Best() = %+v", best)
+	}
+	if got := s.Models(); len(got) != 3 || got[2] != "c" {
+		t.Errorf("Models() = %v", got)
+	}
+}
