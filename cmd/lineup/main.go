@@ -38,6 +38,7 @@ type command struct {
 // commands lists the subcommands in the order `lineup -h` shows them.
 func commands() []command {
 	return []command{
+		budgetCommand(),
 		siteCommand(),
 		versionCommand(),
 	}
