@@ -1,0 +1,488 @@
+package logparse
+
+import (
+	"bytes"
+	"math"
+	"strconv"
+)
+
+// StatsLine is one vLLM periodic stats line (V0 or V1, any prefix).
+//
+// V0 prints "Running: R reqs, Swapped: S reqs, Pending: P reqs, GPU KV cache
+// usage: U%, CPU KV cache usage: C%[.]"; V1 prints "[Engine NNN: ]Running: R
+// reqs, Waiting: W reqs[, Deferred: D reqs], GPU KV cache usage: U%[, Prefix
+// cache hit rate: H%][, MM cache hit rate: M%][, External prefix cache hit
+// rate: E%]". V0's Pending is the waiting queue and is reported as Waiting.
+type StatsLine struct {
+	LineNo     int    // 1-based physical line in the file where it starts
+	Engine     int    // "Engine 001" -> 1; -1 when the line names no engine (V0, V1 0.8.0-0.8.4)
+	Aggregated int    // N of "N Engines Aggregated", else 0
+	Time       string // the vLLM timestamp "MM-DD HH:MM:SS" when present
+
+	PromptTPS, GenerationTPS float64
+
+	Running, Waiting, Swapped, Deferred *int
+	KVCacheUsagePct, PrefixCacheHitPct  *float64
+
+	// CPUKVCacheUsagePct (V0), MMCacheHitPct and ExternalPrefixCacheHitPct
+	// (V1) are the less common trailing fields.
+	CPUKVCacheUsagePct, MMCacheHitPct, ExternalPrefixCacheHitPct *float64
+
+	// Partial is set when the line stopped before its natural end: the text
+	// ran out inside a field (a truncated or hard-wrapped line that could not
+	// be rejoined) or a field was damaged. The fields before that point are
+	// kept.
+	Partial bool
+	// Joined counts the physical lines appended to rejoin a hard wrap.
+	Joined int
+}
+
+const (
+	anchor       = "Avg prompt"
+	maxKeyBytes  = 48
+	maxLookback  = 200 // bytes searched before the anchor for the engine id and timestamp
+	timestampLen = len("MM-DD HH:MM:SS")
+)
+
+// field kinds of a stats line.
+const (
+	kUnknown = iota
+	kPrompt
+	kGeneration
+	kRunning
+	kWaiting
+	kSwapped
+	kDeferred
+	kGPUKV
+	kCPUKV
+	kPrefix
+	kMM
+	kExternal
+)
+
+// lineValues backs the optional fields of one StatsLine so that a line costs
+// one allocation however many fields it has.
+type lineValues struct {
+	ints   [4]int     // running, waiting, swapped, deferred
+	floats [5]float64 // gpu kv, cpu kv, prefix, mm, external (the k* order)
+}
+
+// occurrence is one stats line found in a segment.
+type occurrence struct {
+	line  StatsLine
+	begin int  // first byte of the line's own prefix (timestamp, engine)
+	stop  int  // where the field scan stopped
+	good  int  // end of the last field parsed completely
+	cut   bool // the text ended inside a field
+	ok    bool // prompt and generation throughput were both read
+	why   string
+}
+
+// ParseStatsLine parses the first stats line in one physical line (ANSI
+// codes stripped, any prefix skipped). LineNo is set to 1. ok is false when
+// the line holds no stats line with both throughputs.
+func ParseStatsLine(line []byte) (StatsLine, bool) {
+	line = stripANSI(line, nil)
+	for pos := 0; ; {
+		a := bytes.Index(line[pos:], []byte(anchor))
+		if a < 0 {
+			return StatsLine{}, false
+		}
+		a += pos
+		occ := parseOccurrence(line, a, pos)
+		if occ.ok {
+			occ.line.LineNo = 1
+			return occ.line, true
+		}
+		pos = max(occ.stop, a+len(anchor))
+	}
+}
+
+// parseOccurrence reads the stats line whose "Avg prompt" anchor is at a;
+// lo bounds the look-back for its prefix.
+func parseOccurrence(s []byte, a, lo int) occurrence {
+	occ := occurrence{begin: a}
+	occ.line.Engine = -1
+	occ.begin = lookback(s, a, lo, &occ.line)
+
+	var (
+		vals    lineValues
+		set     uint16
+		haveP   bool
+		haveG   bool
+		p       = a
+		partial bool
+	)
+	occ.good = a
+loop:
+	for {
+		for p < len(s) && s[p] == ' ' {
+			p++
+		}
+		k := p
+		for p < len(s) && p-k < maxKeyBytes && isKeyByte(s[p]) {
+			p++
+		}
+		if p == len(s) {
+			occ.cut = true
+			break
+		}
+		if s[p] != ':' || p == k {
+			partial = true // a separator promised another field
+			break
+		}
+		kind := classify(s[k:p])
+		if k == a && kind != kPrompt {
+			break
+		}
+		p++
+		for p < len(s) && s[p] == ' ' {
+			p++
+		}
+		if p == len(s) {
+			occ.cut = true
+			break
+		}
+		v, n := parseNumber(s[p:])
+		if n == 0 {
+			partial = true
+			break
+		}
+		p += n
+		if p == len(s) {
+			occ.cut = true // the number itself may be cut
+			break
+		}
+		m, cut := matchUnit(s[p:], kind)
+		if cut {
+			occ.cut = true
+			break
+		}
+		if m < 0 {
+			partial = true
+			break
+		}
+		p += m
+		nan := math.IsNaN(v)
+		switch kind {
+		case kPrompt:
+			if nan {
+				partial = true
+				break loop
+			}
+			occ.line.PromptTPS, haveP = v, true
+		case kGeneration:
+			if nan {
+				partial = true
+				break loop
+			}
+			occ.line.GenerationTPS, haveG = v, true
+		case kRunning, kWaiting, kSwapped, kDeferred:
+			i := kind - kRunning
+			if !nan && v >= 0 && v <= math.MaxInt32 {
+				vals.ints[i] = int(v)
+				set |= 1 << i
+			}
+		case kGPUKV, kPrefix, kCPUKV, kMM, kExternal:
+			i := kind - kGPUKV
+			if !nan {
+				vals.floats[i] = v
+				set |= 1 << (4 + i)
+			}
+		}
+		occ.good = p
+		if p == len(s) {
+			break
+		}
+		switch s[p] {
+		case ',':
+			p++
+			if p == len(s) {
+				occ.cut = true
+				break loop
+			}
+			if s[p] == ' ' {
+				p++
+				if p == len(s) {
+					occ.cut = true
+					break loop
+				}
+			}
+			occ.good = p
+		case '.': // V0 ends "CPU KV cache usage: 0.0%."
+			p++
+			occ.good = p
+			break loop
+		default:
+			break loop
+		}
+	}
+	occ.stop = max(p, a+len(anchor))
+	occ.line.Partial = occ.cut || partial
+	occ.ok = haveP && haveG
+	switch {
+	case occ.ok:
+	case occ.cut:
+		occ.why = "truncated"
+	default:
+		occ.why = "damaged"
+	}
+	if set != 0 && occ.ok {
+		h := new(lineValues)
+		*h = vals
+		ip := []**int{&occ.line.Running, &occ.line.Waiting, &occ.line.Swapped, &occ.line.Deferred}
+		for i, dst := range ip {
+			if set&(1<<i) != 0 {
+				*dst = &h.ints[i]
+			}
+		}
+		fp := []**float64{&occ.line.KVCacheUsagePct, &occ.line.CPUKVCacheUsagePct, &occ.line.PrefixCacheHitPct, &occ.line.MMCacheHitPct, &occ.line.ExternalPrefixCacheHitPct}
+		for i, dst := range fp {
+			if set&(1<<(4+i)) != 0 {
+				*dst = &h.floats[i]
+			}
+		}
+	}
+	return occ
+}
+
+// lookback reads "Engine NNN: " or "N Engines Aggregated: " right before the
+// anchor and the vLLM timestamp before that. It returns where the line's own
+// prefix begins.
+func lookback(s []byte, a, lo int, sl *StatsLine) int {
+	begin := a
+	j := a
+	for j > lo && s[j-1] == ' ' {
+		j--
+	}
+	if j > lo && s[j-1] == ':' {
+		e := j - 1
+		d := e
+		for d > lo && isDigit(s[d-1]) && e-d < 6 {
+			d--
+		}
+		switch {
+		case d < e && d-lo >= len("Engine ") && string(s[d-len("Engine "):d]) == "Engine ":
+			sl.Engine = atoi(s[d:e])
+			begin = d - len("Engine ")
+		case d == e && e-lo >= len("Engines Aggregated") && string(s[e-len("Engines Aggregated"):e]) == "Engines Aggregated":
+			n := e - len("Engines Aggregated")
+			for n > lo && s[n-1] == ' ' {
+				n--
+			}
+			m := n
+			for m > lo && isDigit(s[m-1]) && n-m < 6 {
+				m--
+			}
+			if m < n {
+				sl.Aggregated = atoi(s[m:n])
+				begin = m
+			}
+		}
+	}
+	lim := max(lo, begin-maxLookback)
+	for i := begin - timestampLen; i >= lim; i-- {
+		if isTimestamp(s[i : i+timestampLen]) {
+			sl.Time = string(s[i : i+timestampLen])
+			return i
+		}
+	}
+	return begin
+}
+
+// isTimestamp matches vLLM's "MM-DD HH:MM:SS".
+func isTimestamp(b []byte) bool {
+	return b[8] == ':' && b[11] == ':' && b[2] == '-' && b[5] == ' ' &&
+		isDigit(b[0]) && isDigit(b[1]) && isDigit(b[3]) && isDigit(b[4]) &&
+		isDigit(b[6]) && isDigit(b[7]) && isDigit(b[9]) && isDigit(b[10]) &&
+		isDigit(b[12]) && isDigit(b[13])
+}
+
+func isDigit(c byte) bool { return c >= '0' && c <= '9' }
+
+func isKeyByte(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == ' ' || c == '-' || c == '_'
+}
+
+func atoi(b []byte) int {
+	n := 0
+	for _, c := range b {
+		n = n*10 + int(c-'0')
+	}
+	return n
+}
+
+// classify names a stats-line key. Matching on the first words tolerates
+// the damage seen in pasted logs ("Avg generation throughpu t", "GPU KV
+// cache u sage").
+func classify(key []byte) int {
+	has := func(p string) bool { return len(key) >= len(p) && string(key[:len(p)]) == p }
+	switch key[0] {
+	case 'A':
+		switch {
+		case has("Avg prompt"):
+			return kPrompt
+		case has("Avg generation"):
+			return kGeneration
+		}
+	case 'R':
+		if has("Running") {
+			return kRunning
+		}
+	case 'W':
+		if has("Waiting") {
+			return kWaiting
+		}
+	case 'P':
+		switch {
+		case has("Pending"):
+			return kWaiting
+		case has("Prefix cache"):
+			return kPrefix
+		}
+	case 'S':
+		if has("Swapped") {
+			return kSwapped
+		}
+	case 'D':
+		if has("Deferred") {
+			return kDeferred
+		}
+	case 'G':
+		if has("GPU KV") {
+			return kGPUKV
+		}
+	case 'C':
+		if has("CPU KV") {
+			return kCPUKV
+		}
+	case 'M':
+		if has("MM cache") {
+			return kMM
+		}
+	case 'E':
+		if has("External prefix") {
+			return kExternal
+		}
+	}
+	return kUnknown
+}
+
+// matchUnit matches the unit after a value. It returns the bytes consumed,
+// or -1 when the text does not carry the unit; cut is true when the text
+// ends inside the unit.
+func matchUnit(s []byte, kind int) (n int, cut bool) {
+	switch kind {
+	case kPrompt, kGeneration:
+		return matchLit(s, " tokens/s")
+	case kRunning, kWaiting, kSwapped, kDeferred:
+		return matchLit(s, " reqs")
+	case kUnknown:
+		for _, u := range []string{"%", " reqs", " tokens/s"} {
+			if n, cut := matchLit(s, u); n > 0 || cut {
+				return n, cut
+			}
+		}
+		return 0, false
+	}
+	// percentages, tolerating "26.0 %"
+	i := 0
+	for i < len(s) && i < 2 && s[i] == ' ' {
+		i++
+	}
+	if i == len(s) {
+		return 0, true
+	}
+	if s[i] == '%' {
+		return i + 1, false
+	}
+	return -1, false
+}
+
+func matchLit(s []byte, lit string) (int, bool) {
+	if len(s) >= len(lit) {
+		if string(s[:len(lit)]) == lit {
+			return len(lit), false
+		}
+		return -1, false
+	}
+	if string(s) == lit[:len(s)] {
+		return 0, true
+	}
+	return -1, false
+}
+
+// parseNumber reads a non-negative decimal ("1003.7", "26", "nan") at the
+// start of s and returns its value and length (0 when there is none).
+func parseNumber(s []byte) (float64, int) {
+	if len(s) >= 3 && (s[0] == 'n' || s[0] == 'N') && (s[1]|0x20) == 'a' && (s[2]|0x20) == 'n' {
+		return math.NaN(), 3
+	}
+	var mant uint64
+	digits, frac, i := 0, -1, 0
+	for ; i < len(s); i++ {
+		c := s[i]
+		if isDigit(c) {
+			if digits < 19 {
+				mant = mant*10 + uint64(c-'0')
+			}
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+			continue
+		}
+		if c == '.' && frac < 0 && i+1 < len(s) && isDigit(s[i+1]) {
+			frac = 0
+			continue
+		}
+		break
+	}
+	if digits == 0 {
+		return 0, 0
+	}
+	if digits <= 15 && frac <= 22 {
+		v := float64(mant)
+		if frac > 0 {
+			v /= pow10[frac]
+		}
+		return v, i
+	}
+	v, err := strconv.ParseFloat(string(s[:i]), 64)
+	if err != nil {
+		return 0, 0
+	}
+	return v, i
+}
+
+var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,
+	1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// stripANSI removes ESC '[' ... final-byte sequences (and a lone ESC). It
+// returns s itself when there is no ESC; otherwise it writes into buf.
+func stripANSI(s, buf []byte) []byte {
+	i := bytes.IndexByte(s, 0x1b)
+	if i < 0 {
+		return s
+	}
+	out := append(buf[:0], s[:i]...)
+	for i < len(s) {
+		c := s[i]
+		if c != 0x1b {
+			out = append(out, c)
+			i++
+			continue
+		}
+		i++
+		if i < len(s) && s[i] == '[' {
+			i++
+			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) && i-0 < len(s) {
+				i++
+			}
+			if i < len(s) {
+				i++ // final byte
+			}
+		}
+	}
+	return out
+}
