@@ -1,0 +1,13 @@
+// run_budget.js runs budget.js (its path is the first argument) over the
+// inputs js_test.go writes to stdin, {"tokens": [string], "cases":
+// [{"engine", "plan"}]}, and prints {"tokens": [parseTokens(...)], "rows":
+// [compute(engine, plan)]} for the test to compare with Go's answers.
+"use strict";
+const fs = require("fs");
+const budget = require(process.argv[2]);
+const input = JSON.parse(fs.readFileSync(0, "utf8"));
+const out = {
+  tokens: input.tokens.map((s) => budget.parseTokens(s)),
+  rows: input.cases.map((c) => budget.compute(c.engine, c.plan)),
+};
+process.stdout.write(JSON.stringify(out));
