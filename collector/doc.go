@@ -1,0 +1,27 @@
+// Package collector turns a results tree into lineup snapshots.
+//
+// A collect runs these steps:
+//
+//  1. discover: walk the root (following directory links, never twice) and
+//     recognise run directories of the three layouts: lineup's own
+//     (run.json + inference/), the seed's ({model}/tp..-pp..-dp../{spec}/
+//     .../inference_logs or logs/inference) and datatrove's
+//     ({experiment}/{prompt}/{model}/tp../mns_../.../quant_../inference_logs).
+//     What is not a run (an empty directory, a link loop) is a Skip.
+//  2. parse, in parallel with bounded concurrency: every file of a run
+//     directory through collector/logparse (server log streamed, .out files
+//     searched tail first for failure patterns, stats.json, bench result),
+//     or the incremental cache when the files' paths, sizes and mtimes are
+//     unchanged.
+//  3. assemble: one record per run directory (configuration, status,
+//     totals, metrics by the seed's method through snapshot.Metrics.Derive,
+//     the token-count cross-check and the validity gate's warnings).
+//  4. dedup: run directories of one configuration become one run; the
+//     others are its attempts.
+//  5. build: one snapshot (or one per vLLM version with Split), its
+//     environment settled by majority with warnings where runs disagree.
+//
+// Write then writes the snapshots (never over an existing one unless
+// forced) and the CSV summaries; PrintTables and PrintSummary report in
+// the terminal. Explain shows how one run's numbers were derived.
+package collector
