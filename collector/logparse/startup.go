@@ -158,7 +158,7 @@ func (st *Startup) scan(text []byte) int {
 
 func (st *Startup) scanVersion(text []byte) {
 	if i := bytes.Index(text, kVersionAPI); i >= 0 {
-		st.VLLMVersion = firstToken(text[i+len(kVersionAPI):])
+		st.VLLMVersion = versionToken(text[i+len(kVersionAPI):])
 		return
 	}
 	if i := bytes.Index(text, kEngineV); i >= 0 {
@@ -171,14 +171,14 @@ func (st *Startup) scanVersion(text []byte) {
 	if i := bytes.Index(text, kBanner); i >= 0 {
 		rest := bytes.TrimLeft(text[i+len(kBanner):], " ")
 		if v, ok := bytes.CutPrefix(rest, []byte("version ")); ok {
-			st.VLLMVersion = firstToken(bytes.TrimLeft(v, " "))
+			st.VLLMVersion = versionToken(bytes.TrimLeft(v, " "))
 			return
 		}
 	}
 	if i := bytes.Index(text, kCollectVer); i >= 0 {
 		rest := bytes.TrimLeft(text[i+len(kCollectVer):], " \t")
 		if v, ok := bytes.CutPrefix(rest, []byte(":")); ok {
-			if tok := firstToken(bytes.TrimLeft(v, " \t")); tok != "" && isDigit(tok[0]) {
+			if tok := versionToken(bytes.TrimLeft(v, " \t")); tok != "" && isDigit(tok[0]) {
 				st.VLLMVersion = tok
 			}
 		}
@@ -393,6 +393,20 @@ func pyString(s []byte) (string, int, bool) {
 		}
 	}
 	return "", 0, false
+}
+
+// versionToken returns the leading run of version characters
+// ("0.10.2.dev378+g4d7fe40fc.d20250829").
+func versionToken(b []byte) string {
+	i := 0
+	for i < len(b) && i < 64 {
+		c := b[i]
+		if !(isDigit(c) || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '.' || c == '+' || c == '-' || c == '_') {
+			break
+		}
+		i++
+	}
+	return strings.TrimRight(string(b[:i]), ".")
 }
 
 // firstToken returns the text up to the first space.
