@@ -41,54 +41,51 @@ var ErrNoBenchResult = errors.New("no benchmark result")
 // ParseBenchJSON reads a `vllm bench serve --save-result` file. name is used
 // in errors.
 func ParseBenchJSON(name string, data []byte) (*BenchResult, error) {
-	var raw struct {
-		Completed            *json.Number `json:"completed"`
-		Failed               *json.Number `json:"failed"`
-		TotalInputTokens     *json.Number `json:"total_input_tokens"`
-		TotalOutputTokens    *json.Number `json:"total_output_tokens"`
-		Duration             *json.Number `json:"duration"`
-		OutputThroughput     *json.Number `json:"output_throughput"`
-		TotalTokenThroughput *json.Number `json:"total_token_throughput"`
-		RequestThroughput    *json.Number `json:"request_throughput"`
-		Backend              string       `json:"backend"`
-		ModelID              string       `json:"model_id"`
-	}
+	var raw map[string]json.RawMessage
 	if err := json.Unmarshal(data, &raw); err != nil {
 		return nil, jsonError(name, data, "", err)
 	}
-	if raw.Completed == nil && raw.OutputThroughput == nil {
+	_, hasCompleted := raw["completed"]
+	_, hasOutput := raw["output_throughput"]
+	if !hasCompleted && !hasOutput {
 		return nil, &SyntaxError{File: name, Field: "completed", Err: fmt.Errorf("%w: neither completed nor output_throughput", ErrNoBenchResult)}
 	}
-	br := &BenchResult{Backend: raw.Backend, ModelID: raw.ModelID, Source: BenchServeJSON}
+	br := &BenchResult{Source: BenchServeJSON}
 	var err error
 	for _, c := range []struct {
 		key string
-		n   *json.Number
+		s   *string
 		i   *int64
 		f   *float64
 	}{
-		{"completed", raw.Completed, &br.Completed, nil},
-		{"failed", raw.Failed, &br.Failed, nil},
-		{"total_input_tokens", raw.TotalInputTokens, &br.TotalInputTokens, nil},
-		{"total_output_tokens", raw.TotalOutputTokens, &br.TotalOutputTokens, nil},
-		{"duration", raw.Duration, nil, &br.Duration},
-		{"output_throughput", raw.OutputThroughput, nil, &br.OutputThroughput},
-		{"total_token_throughput", raw.TotalTokenThroughput, nil, &br.TotalTokenThroughput},
-		{"request_throughput", raw.RequestThroughput, nil, &br.RequestThroughput},
+		{"backend", &br.Backend, nil, nil},
+		{"model_id", &br.ModelID, nil, nil},
+		{"completed", nil, &br.Completed, nil},
+		{"failed", nil, &br.Failed, nil},
+		{"total_input_tokens", nil, &br.TotalInputTokens, nil},
+		{"total_output_tokens", nil, &br.TotalOutputTokens, nil},
+		{"duration", nil, nil, &br.Duration},
+		{"output_throughput", nil, nil, &br.OutputThroughput},
+		{"total_token_throughput", nil, nil, &br.TotalTokenThroughput},
+		{"request_throughput", nil, nil, &br.RequestThroughput},
 	} {
-		if c.n == nil {
+		msg, ok := raw[c.key]
+		if !ok || string(msg) == "null" {
 			continue
 		}
-		v, e := numberValue(*c.n)
-		if e == nil && c.i != nil {
-			*c.i, e = toInt64(v)
+		var e error
+		if c.s != nil {
+			e = json.Unmarshal(msg, c.s)
+		} else {
+			var v float64
+			if v, e = jsonNumber(msg); e == nil && c.i != nil {
+				*c.i, e = toInt64(v)
+			} else if e == nil {
+				*c.f = v
+			}
 		}
 		if e != nil {
-			err = errors.Join(err, &SyntaxError{File: name, Field: c.key, Err: e})
-			continue
-		}
-		if c.f != nil {
-			*c.f = v
+			err = errors.Join(err, &SyntaxError{File: name, Line: keyLine(data, c.key), Field: c.key, Err: e})
 		}
 	}
 	if err != nil {
@@ -129,7 +126,7 @@ const benchBanner = "Serving Benchmark Result"
 func ParseBenchText(r io.Reader) (*BenchResult, error) {
 	lr := newLineReader(r, 64<<10)
 	var br BenchResult
-	found := false
+	found := false // a value was read
 	for {
 		text, lineNo, end, err := lr.next()
 		if err != nil {
@@ -143,7 +140,7 @@ func ParseBenchText(r io.Reader) (*BenchResult, error) {
 		}
 		line := bytes.TrimRight(text, " \t\r")
 		if bytes.Contains(line, []byte(benchBanner)) {
-			br, found = BenchResult{Source: BenchServeText}, true
+			br, found = BenchResult{Source: BenchServeText}, false
 			continue
 		}
 		if i := bytes.Index(line, []byte("Throughput: ")); i >= 0 && bytes.Contains(line[i:], []byte(" requests/s")) {

@@ -129,7 +129,7 @@ func ParseStatsJSON(name string, data []byte) (*DatatroveStats, error) {
 			*c.dst, e = toInt64(v)
 		}
 		if e != nil {
-			err = errors.Join(err, &SyntaxError{File: name, Field: field(c.key), Err: e})
+			err = errors.Join(err, &SyntaxError{File: name, Line: keyLine(data, c.key), Field: field(c.key), Err: e})
 		}
 		if c.key == "failed_requests" {
 			ds.HasFailedRequests = true
@@ -138,7 +138,7 @@ func ParseStatsJSON(name string, data []byte) (*DatatroveStats, error) {
 	if raw, ok := st["inference_time"]; ok {
 		v, e := metricTotal(raw)
 		if e != nil {
-			err = errors.Join(err, &SyntaxError{File: name, Field: field("inference_time"), Err: e})
+			err = errors.Join(err, &SyntaxError{File: name, Line: keyLine(data, "inference_time"), Field: field("inference_time"), Err: e})
 		}
 		ds.InferenceSeconds = v
 	}
@@ -168,7 +168,7 @@ func metricTotal(raw json.RawMessage) (float64, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '{' {
 		var m struct {
-			Total *json.Number `json:"total"`
+			Total json.RawMessage `json:"total"`
 		}
 		if err := json.Unmarshal(raw, &m); err != nil {
 			return 0, err
@@ -176,13 +176,33 @@ func metricTotal(raw json.RawMessage) (float64, error) {
 		if m.Total == nil {
 			return 0, errors.New("no total")
 		}
-		return numberValue(*m.Total)
+		return jsonNumber(m.Total)
+	}
+	return jsonNumber(raw)
+}
+
+// jsonNumber reads a bare JSON number (a quoted one is refused: Python's
+// json module never writes one).
+func jsonNumber(raw json.RawMessage) (float64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || raw[0] == '"' {
+		return 0, fmt.Errorf("%.40s is not a number", raw)
 	}
 	var n json.Number
 	if err := json.Unmarshal(raw, &n); err != nil {
 		return 0, err
 	}
 	return numberValue(n)
+}
+
+// keyLine is the line of the first occurrence of "key" in a JSON document
+// (0 when absent): good enough to point at a field of a flat object.
+func keyLine(data []byte, key string) int {
+	i := bytes.Index(data, []byte(`"`+key+`"`))
+	if i < 0 {
+		return 0
+	}
+	return bytes.Count(data[:i], []byte("\n")) + 1
 }
 
 func numberValue(n json.Number) (float64, error) {

@@ -105,6 +105,9 @@ func classify1(text, lower []byte) (string, string) {
 		lower[i] = c
 	}
 	for _, fp := range failurePatterns {
+		// the last match is the one nearest the end of the run: the final
+		// error rather than a traceback frame quoting it
+		found, fs, fe, fi := false, 0, 0, 0
 		for off := 0; ; {
 			i := bytes.Index(lower[off:], []byte(fp.text))
 			if i < 0 {
@@ -117,24 +120,27 @@ func classify1(text, lower []byte) (string, string) {
 			if j := bytes.IndexByte(lower[i:], '\n'); j >= 0 {
 				end = i + j
 			}
-			rest := lower[off:end]
-			if fp.then != "" && !bytes.Contains(rest, []byte(fp.then)) {
+			if fp.then != "" && !bytes.Contains(lower[off:end], []byte(fp.then)) {
 				continue
 			}
 			if fp.without != "" && bytes.Contains(lower[start:end], []byte(fp.without)) {
 				continue
 			}
-			return fp.reason, evidenceText(text[start:end])
+			found, fs, fe, fi = true, start, end, i
+		}
+		if found {
+			return fp.reason, evidenceText(text[fs:fe], fi-fs)
 		}
 	}
 	return "", ""
 }
 
-// evidenceText trims a matched line to at most maxDropText valid UTF-8 bytes.
-func evidenceText(b []byte) string {
-	b = bytes.TrimSpace(b)
-	if len(b) > maxDropText {
-		b = b[:maxDropText]
+// evidenceText trims a matched line to at most maxDropText valid UTF-8
+// bytes, keeping the match (at byte at) in view.
+func evidenceText(line []byte, at int) string {
+	if len(line) > maxDropText {
+		from := max(0, min(at-maxDropText/4, len(line)-maxDropText))
+		line = line[from : from+maxDropText]
 	}
-	return string(bytes.ToValidUTF8(b, nil))
+	return string(bytes.ToValidUTF8(bytes.TrimSpace(line), nil))
 }

@@ -68,7 +68,8 @@ var (
 	kGPUBlocks    = []byte("# GPU blocks: ")
 	kNumGPUBlocks = []byte("num_gpu_blocks is: ")
 	kCollectVer   = []byte("vLLM Version")
-	kBanner       = []byte("█  ")
+	kBannerVer    = []byte("█  version ")
+	kBannerModel  = []byte("█  model ")
 )
 
 // scanStartup looks for startup facts in text (a non-stats part of a line)
@@ -144,12 +145,9 @@ func (st *Startup) scan(text []byte) int {
 		}
 	}
 	if st.Model == "" {
-		if i := bytes.Index(text, kBanner); i >= 0 {
-			rest := bytes.TrimLeft(text[i+len(kBanner):], " ")
-			if m, ok := bytes.CutPrefix(rest, []byte("model ")); ok {
-				if tok := firstToken(bytes.TrimLeft(m, " ")); tok != "" {
-					st.Model = tok
-				}
+		if i := bytes.Index(text, kBannerModel); i >= 0 {
+			if tok := firstToken(bytes.TrimLeft(text[i+len(kBannerModel):], " ")); tok != "" {
+				st.Model = tok
 			}
 		}
 	}
@@ -168,12 +166,9 @@ func (st *Startup) scanVersion(text []byte) {
 			return
 		}
 	}
-	if i := bytes.Index(text, kBanner); i >= 0 {
-		rest := bytes.TrimLeft(text[i+len(kBanner):], " ")
-		if v, ok := bytes.CutPrefix(rest, []byte("version ")); ok {
-			st.VLLMVersion = versionToken(bytes.TrimLeft(v, " "))
-			return
-		}
+	if i := bytes.Index(text, kBannerVer); i >= 0 {
+		st.VLLMVersion = versionToken(bytes.TrimLeft(text[i+len(kBannerVer):], " "))
+		return
 	}
 	if i := bytes.Index(text, kCollectVer); i >= 0 {
 		rest := bytes.TrimLeft(text[i+len(kCollectVer):], " \t")
@@ -418,9 +413,9 @@ func firstToken(b []byte) string {
 	return string(b)
 }
 
-// numberWithCommas reads "1,823,372" or "16.52" followed by unit (empty:
-// any non-digit). A number that the end of the text may have cut is
-// refused.
+// numberWithCommas reads "1,823,372" or "16.52" followed by unit. With an
+// empty unit the number may end the text (the end of a physical line);
+// with a unit, the unit must follow.
 func numberWithCommas(b []byte, unit string) (float64, bool) {
 	var digits []byte
 	var arr [32]byte
@@ -437,7 +432,7 @@ func numberWithCommas(b []byte, unit string) (float64, bool) {
 		}
 	}
 done:
-	if len(digits) == 0 || i == len(b) {
+	if len(digits) == 0 || i == len(b) && unit != "" {
 		return 0, false
 	}
 	if unit != "" && !bytes.HasPrefix(b[i:], []byte(unit)) {
