@@ -500,7 +500,7 @@ func judge(r *Row, opt Options) {
 	beyond := nv != ov
 	if r.OutputChange != nil {
 		// A hair of slack so that 100 -> 105 is 5% whatever the rounding.
-		beyond = math.Abs(*r.OutputChange) >= opt.Threshold-1e-12
+		beyond = beyond && math.Abs(*r.OutputChange) >= opt.Threshold-1e-12
 	}
 	switch {
 	case !beyond:
@@ -521,13 +521,7 @@ func judge(r *Row, opt Options) {
 
 // smallestP is the smallest two-sided p-value the exact U test can give for
 // samples of sizes m and n: 2 / C(m+n, m).
-func smallestP(m, n int) float64 {
-	c := 1.0
-	for i := 1; i <= m; i++ {
-		c = c * float64(n+i) / float64(i)
-	}
-	return min(1, 2/c)
-}
+func smallestP(m, n int) float64 { return min(1, 2/binomial(m+n, m)) }
 
 func joinModels(old, new *snapshot.Snapshot, opt Options, common map[string]string) []Row {
 	bestOf := func(s *snapshot.Snapshot) map[string]snapshot.Run {
@@ -537,37 +531,38 @@ func joinModels(old, new *snapshot.Snapshot, opt Options, common map[string]stri
 		}
 		return m
 	}
-	runsOf := func(s *snapshot.Snapshot, model string, cfg *snapshot.Config) []snapshot.Run {
-		var out []snapshot.Run
-		k := ""
-		if cfg != nil {
-			k = key(*cfg)
+	// Runs by model and by model and config key, computed once.
+	type index struct {
+		byModel  map[string][]snapshot.Run
+		byConfig map[[2]string][]snapshot.Run
+	}
+	indexOf := func(s *snapshot.Snapshot) index {
+		ix := index{map[string][]snapshot.Run{}, map[[2]string][]snapshot.Run{}}
+		for _, g := range groupRuns(s) {
+			ix.byModel[g.model] = append(ix.byModel[g.model], g.runs...)
+			ix.byConfig[[2]string{g.model, g.key}] = g.runs
 		}
-		for _, r := range s.Runs {
-			if r.Model == model && (cfg == nil || key(r.Config) == k) {
-				out = append(out, r)
-			}
-		}
-		return out
+		return ix
 	}
 	// side returns the best config's runs, or all of a model's runs when
 	// none is OK; nil when the snapshot lacks the model.
-	side := func(s *snapshot.Snapshot, best map[string]snapshot.Run, model string) (*Side, *snapshot.Run) {
+	side := func(ix index, best map[string]snapshot.Run, model string) (*Side, *snapshot.Run) {
 		if b, ok := best[model]; ok {
-			return sideOf(runsOf(s, model, &b.Config), &b.Config, common), &b
+			return sideOf(ix.byConfig[[2]string{model, key(b.Config)}], &b.Config, common), &b
 		}
-		if runs := runsOf(s, model, nil); len(runs) > 0 {
+		if runs := ix.byModel[model]; len(runs) > 0 {
 			return sideOf(runs, nil, common), nil
 		}
 		return nil, nil
 	}
+	oix, nix := indexOf(old), indexOf(new)
 	ob, nb := bestOf(old), bestOf(new)
 	var rows []Row
 	for _, model := range modelOrder(old, new) {
 		r := Row{Model: model}
 		var obr, nbr *snapshot.Run
-		r.Old, obr = side(old, ob, model)
-		r.New, nbr = side(new, nb, model)
+		r.Old, obr = side(oix, ob, model)
+		r.New, nbr = side(nix, nb, model)
 		if obr != nil && nbr != nil {
 			m := CompareConfigs(obr.Config, nbr.Config)
 			switch {

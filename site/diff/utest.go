@@ -119,8 +119,9 @@ func MannWhitney(x, y []float64) (UTest, bool) {
 //
 //	c(m, n, u) = c(m-1, n, u-n) + c(m, n-1, u),  c(0, n, 0) = c(m, 0, 0) = 1,
 //
-// and divides by the C(m+n, m) arrangements. Counts are float64: only
-// additions of positive numbers, so the relative error stays near 1e-16.
+// and divides by the C(m+n, m) arrangements. Only counts up to u are
+// needed, so the table is m·n·(u+1) additions of positive numbers (float64:
+// C(98, 49) overflows int64; the relative error stays near 1e-15).
 func exactCDF(m, n, u int) float64 {
 	if u < 0 {
 		return 0
@@ -128,34 +129,39 @@ func exactCDF(m, n, u int) float64 {
 	if u >= m*n {
 		return 1
 	}
-	// row[j] is the distribution c(i, j, ·) for the current i.
-	row := make([][]float64, n+1)
-	for j := range row {
-		row[j] = []float64{1} // i = 0
+	w := u + 1
+	// prev[j*w+k] = c(i-1, j, k) and cur[j*w+k] = c(i, j, k).
+	prev, cur := make([]float64, (n+1)*w), make([]float64, (n+1)*w)
+	for j := 0; j <= n; j++ {
+		prev[j*w] = 1
 	}
 	for i := 1; i <= m; i++ {
-		next := make([][]float64, n+1)
-		next[0] = []float64{1}
+		clear(cur)
+		cur[0] = 1
 		for j := 1; j <= n; j++ {
-			d := make([]float64, i*j+1)
-			// Largest value in the first sample: c(i-1, j, u-j).
-			for k, c := range row[j] {
-				d[k+j] += c
+			row, left, up := cur[j*w:(j+1)*w], cur[(j-1)*w:j*w], prev[j*w:(j+1)*w]
+			for k := range row {
+				v := left[k]
+				if k >= j {
+					v += up[k-j]
+				}
+				row[k] = v
 			}
-			// Largest value in the second sample: c(i, j-1, u).
-			for k, c := range next[j-1] {
-				d[k] += c
-			}
-			next[j] = d
 		}
-		row = next
+		prev, cur = cur, prev
 	}
-	var below, total float64
-	for k, c := range row[n] {
-		total += c
-		if k <= u {
-			below += c
-		}
+	var below float64
+	for _, c := range prev[n*w:] {
+		below += c
 	}
-	return below / total
+	return min(1, below/binomial(m+n, m))
+}
+
+// binomial is C(n, k) as a float64.
+func binomial(n, k int) float64 {
+	c := 1.0
+	for i := 1; i <= k; i++ {
+		c = c * float64(n-k+i) / float64(i)
+	}
+	return c
 }
