@@ -157,7 +157,27 @@
     return row;
   }
 
-  var api = { parseTokens: parseTokens, validatePlan: validatePlan, compute: compute };
+  function compare(a, b) {
+    return a < b ? -1 : a > b ? 1 : 0;
+  }
+
+  // sortRows orders rows in place as Sort does: rows that meet the plan
+  // first, by GPU-hours ("cost": the same order at any price) or by GPUs
+  // then GPU-hours ("gpus"), then by model, config and run; rows with an
+  // error_code last, in their order. Array.prototype.sort is stable.
+  function sortRows(rows, by) {
+    var key = by === "gpus"
+      ? function (a, b) { return compare(a.gpus, b.gpus) || compare(a.gpu_hours, b.gpu_hours); }
+      : function (a, b) { return compare(a.gpu_hours, b.gpu_hours); };
+    return rows.sort(function (a, b) {
+      var ea = a.error_code ? 1 : 0, eb = b.error_code ? 1 : 0;
+      if (ea !== eb) return ea - eb;
+      if (ea) return 0;
+      return key(a, b) || compare(a.model, b.model) || compare(a.config, b.config) || compare(a.run, b.run);
+    });
+  }
+
+  var api = { parseTokens: parseTokens, validatePlan: validatePlan, compute: compute, sortRows: sortRows };
   if (typeof module !== "undefined" && module.exports) {
     module.exports = api;
   } else {

@@ -27,6 +27,9 @@ var jsPlans = []budget.Plan{
 	{Tokens: 7e9, Hours: 3.3, GPUsPerNode: 16, PricePerGPUHour: 1.99},
 	{Tokens: 3e9, GPUs: 16, WholeHours: true, PricePerGPUHour: 4},
 	{Tokens: 25e9, Hours: 12.5, WholeHours: true, OverheadSeconds: seconds(0)},
+	// Every run fills 16 GPUs for under an hour: one billed hour each, so
+	// the order rests on the tie-breaks alone.
+	{Tokens: 1e6, GPUs: 16, WholeHours: true},
 }
 
 type jsCase struct {
@@ -69,11 +72,35 @@ func TestJSMatchesGo(t *testing.T) {
 			}
 		}
 	}
+	type jsReport struct {
+		Engines []budget.Engine `json:"engines"`
+		Plan    budget.Plan     `json:"plan"`
+		Sort    string          `json:"sort"`
+	}
+	var reports []jsReport
+	var wantOrder [][]string
+	for _, s := range []*snapshot.Snapshot{budgettest.TableA(), budgettest.TableB()} {
+		engines := budget.NewPageData(s).Engines // every run: ties and errors to order
+		for _, p := range jsPlans {
+			for _, by := range []string{budget.SortCost, budget.SortGPUs} {
+				r, err := budget.NewReport(s, engines, p, by)
+				if err != nil {
+					t.Fatal(err)
+				}
+				var order []string
+				for _, row := range r.Rows {
+					order = append(order, row.Model+" "+row.Config)
+				}
+				reports = append(reports, jsReport{engines, p, by})
+				wantOrder = append(wantOrder, order)
+			}
+		}
+	}
 	var tokens []string
 	for _, tc := range tokenCases {
 		tokens = append(tokens, tc.in)
 	}
-	in, err := json.Marshal(map[string]any{"tokens": tokens, "cases": cases})
+	in, err := json.Marshal(map[string]any{"tokens": tokens, "cases": cases, "reports": reports})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,13 +127,20 @@ func TestJSMatchesGo(t *testing.T) {
 			Tokens *float64 `json:"tokens"`
 			Error  string   `json:"error"`
 		} `json:"tokens"`
-		Rows []jsRow `json:"rows"`
+		Rows    []jsRow    `json:"rows"`
+		Reports [][]string `json:"reports"`
 	}
 	if err := json.Unmarshal(out, &got); err != nil {
 		t.Fatalf("node output: %v\n%s", err, out)
 	}
-	if len(got.Tokens) != len(tokens) || len(got.Rows) != len(cases) {
-		t.Fatalf("node answered %d token targets and %d cases, want %d and %d", len(got.Tokens), len(got.Rows), len(tokens), len(cases))
+	if len(got.Tokens) != len(tokens) || len(got.Rows) != len(cases) || len(got.Reports) != len(reports) {
+		t.Fatalf("node answered %d token targets, %d cases and %d reports, want %d, %d and %d",
+			len(got.Tokens), len(got.Rows), len(got.Reports), len(tokens), len(cases), len(reports))
+	}
+	for i, order := range got.Reports {
+		if !reflect.DeepEqual(order, wantOrder[i]) {
+			t.Errorf("sortRows by %s for plan %+v:\n JS %q\n Go %q", reports[i].Sort, reports[i].Plan, order, wantOrder[i])
+		}
 	}
 
 	for i, s := range tokens {
@@ -147,7 +181,7 @@ func TestJSMatchesGo(t *testing.T) {
 		}
 		compared++
 	}
-	t.Logf("compared %d token targets and %d engine-plan pairs", len(tokens), compared)
+	t.Logf("compared %d token targets, %d engine-plan pairs and the order of %d reports", len(tokens), compared, len(reports))
 }
 
 // TestPageData checks what the page embeds: every usable run once, each
