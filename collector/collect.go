@@ -125,7 +125,10 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	rep.CacheHits = int(hits.Load())
-	if opt.CacheFile != "" {
+	// An unchanged tree leaves the cache as it is: rewriting it would cost
+	// as much as reading it.
+	unchanged := cache != nil && rep.CacheHits == len(dirs) && len(cache.Entries) == len(dirs) && rep.CacheError == ""
+	if opt.CacheFile != "" && !unchanged {
 		next := newCache()
 		for i := range dirs {
 			next.put(dirs[i].Dir, dirs[i].fingerprint(), parsed[i])
