@@ -378,12 +378,18 @@ func matchUnit(s []byte, kind int) (n int, cut bool) {
 	case kRunning, kWaiting, kSwapped, kDeferred:
 		return matchLit(s, " reqs")
 	case kUnknown:
+		// a field this parser does not know: only with a unit it knows, or
+		// a bare number ending the field, so that a line that merely
+		// contains "Key: 127.0.0.1" is not taken for a continuation
 		for _, u := range []string{"%", " reqs", " tokens/s"} {
 			if n, cut := matchLit(s, u); n > 0 || cut {
 				return n, cut
 			}
 		}
-		return 0, false
+		if s[0] == ',' {
+			return 0, false
+		}
+		return -1, false
 	}
 	// percentages, tolerating "26.0 %"
 	i := 0

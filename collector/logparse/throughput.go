@@ -191,23 +191,24 @@ func timeline(samples []sample) []TimelinePoint {
 	var first, prev time.Time
 	years := 0
 	for i, s := range samples {
-		at, err := time.Parse("01-02 15:04:05", s.time)
-		switch {
-		case err != nil && i == 0:
-			ts[i] = 0
-		case err != nil:
-			ts[i] = ts[i-1] + DefaultInterval
-		default:
-			if first.IsZero() {
-				first = at.Add(-time.Duration(ts[i] * float64(time.Second)))
-			}
-			if !prev.IsZero() && at.AddDate(years, 0, 0).Before(prev.Add(-24*time.Hour)) {
-				years++ // the log crossed New Year
-			}
-			at = at.AddDate(years, 0, 0)
-			prev = at
-			ts[i] = at.Sub(first).Seconds()
+		guess := 0.0 // where a sample without a timestamp goes
+		if i > 0 {
+			guess = ts[i-1] + DefaultInterval
 		}
+		at, err := time.Parse("01-02 15:04:05", s.time)
+		if err != nil {
+			ts[i] = guess
+			continue
+		}
+		if first.IsZero() {
+			first = at.Add(-time.Duration(guess * float64(time.Second)))
+		}
+		if !prev.IsZero() && at.AddDate(years, 0, 0).Before(prev.Add(-24*time.Hour)) {
+			years++ // the log crossed New Year
+		}
+		at = at.AddDate(years, 0, 0)
+		prev = at
+		ts[i] = at.Sub(first).Seconds()
 	}
 	per := (len(samples) + MaxTimelinePoints - 1) / MaxTimelinePoints
 	out := make([]TimelinePoint, 0, (len(samples)+per-1)/per)
