@@ -41,6 +41,7 @@ func commands() []command {
 		collectCommand(),
 		explainCommand(),
 		budgetCommand(),
+		diffCommand(),
 		siteCommand(),
 		versionCommand(),
 	}
