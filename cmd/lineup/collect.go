@@ -5,11 +5,30 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
+	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/lineup-dev/lineup/collector"
+	"github.com/lineup-dev/lineup/collector/catalog"
 )
+
+// loadResolver reads the model catalog; a missing default catalog means
+// directory names stay as written (each with a warning).
+func loadResolver(file string) (collector.ModelResolver, error) {
+	if file == "" {
+		return nil, nil
+	}
+	if _, err := os.Stat(file); errors.Is(err, fs.ErrNotExist) && file == "content/models.yaml" {
+		return nil, nil
+	}
+	c, err := catalog.Load(file)
+	if err != nil {
+		return nil, err
+	}
+	return c, nil
+}
 
 func collectCommand() command {
 	return command{
@@ -33,6 +52,7 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	noCache := fs.Bool("no-cache", false, "parse every file again, ignoring and not writing the cache")
 	cacheFile := fs.String("cache", "", "incremental cache file (default <out>/"+collector.DefaultCacheName+")")
 	quiet := fs.Bool("q", false, "print only the summary, not the tables")
+	catalogFile := fs.String("catalog", "content/models.yaml", "model catalog mapping datatrove directory names to model ids (\"\" for none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
@@ -45,6 +65,11 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	opt := collector.Options{
 		Root: *root, GPUsPerNode: *gpusPerNode, ID: *id, Title: *title, Split: *split, Jobs: *jobs, Now: time.Now,
 	}
+	resolver, err := loadResolver(*catalogFile)
+	if err != nil {
+		return err
+	}
+	opt.Resolver = resolver
 	if !*noCache {
 		opt.CacheFile = *cacheFile
 		if opt.CacheFile == "" {

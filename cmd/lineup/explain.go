@@ -20,13 +20,18 @@ func runExplain(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	fs := newFlagSet("explain", "[-json] RUN_DIR", stderr)
 	asJSON := fs.Bool("json", false, "print the explanation as JSON")
 	gpusPerNode := fs.Int("gpus-per-node", 8, "GPUs per node, for node-days")
+	catalogFile := fs.String("catalog", "content/models.yaml", "model catalog mapping datatrove directory names to model ids (\"\" for none)")
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
 		return usageError{errors.New("explain needs exactly one run directory")}
 	}
-	e, err := collector.Explain(ctx, fs.Arg(0), collector.Options{GPUsPerNode: *gpusPerNode})
+	res, err := loadResolver(*catalogFile)
+	if err != nil {
+		return err
+	}
+	e, err := collector.Explain(ctx, fs.Arg(0), collector.Options{GPUsPerNode: *gpusPerNode, Resolver: res})
 	if err != nil {
 		return err
 	}
