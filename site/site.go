@@ -1,24 +1,58 @@
 // Package site renders snapshots into a static website.
 //
-// The pipeline: load the catalog and the snapshots from the content
-// directory (Load), derive each page's view (lineup rows and the rest), and
-// render every page through the shared layout into the output directory
-// (Build). Rendering is a pure function of its inputs; the only I/O is
-// reading content and writing files, each written atomically.
+// The pipeline:
+//
+//  1. Load reads the catalog, site.yaml, every snapshot and every
+//     content/*.md page from the content directory.
+//  2. Render derives one edition per snapshot (newEdition: the lineup rows,
+//     a view of every model and configuration), the front snapshot at the
+//     root and every other one under snapshots/<id>/, and builds the charts
+//     (go-echarts options, drawn in the browser by ECharts).
+//  3. Every page goes through the shared layout (templates/layout.html) and
+//     every file (pages, CSV and JSON downloads, assets) is written
+//     atomically, several at a time.
+//
+// The site's map, relative to the output directory:
+//
+//	index.html                       lineup of the front snapshot
+//	models/index.html                its models
+//	models/<slug>/index.html         one model: configurations, charts, bundles
+//	models/<slug>/<slug>.csv         that model's runs
+//	models/<slug>/runs/<run>.csv     one configuration (and .timeline.csv)
+//	snapshots/index.html             every snapshot
+//	snapshots/<id>/...               an older snapshot: the same tree
+//	data/<id>.json, data/<id>.csv    every snapshot, whole
+//	<page>.html                      content/<page>.md
+//	404.html, .nojekyll, favicon.svg, sitemap.xml (with a base URL)
+//	assets/                          style.css, site.js, echarts.min.js
+//
+// Every link is relative, so the site works under any base path (GitHub
+// Pages project sites) and from the file system. Rendering is a pure
+// function of its inputs; the only I/O is reading content and writing
+// files.
 package site
 
 import (
 	"bytes"
 	"context"
+	"encoding/json"
+	"encoding/xml"
 	"errors"
 	"fmt"
 	"html/template"
 	"io/fs"
+	"net/url"
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
+	"slices"
 	"sort"
+	"strings"
+	"sync"
 
+	"github.com/go-echarts/go-echarts/v2/opts"
+	"golang.org/x/sync/errgroup"
 	"gopkg.in/yaml.v3"
 
 	"github.com/lineup-dev/lineup/collector/catalog"
@@ -29,7 +63,8 @@ import (
 
 // Options configure a build.
 type Options struct {
-	// ContentDir holds models.yaml, snapshots/*.json and site.yaml.
+	// ContentDir holds models.yaml, snapshots/*.json, site.yaml and the
+	// *.md content pages.
 	ContentDir string
 	// OutDir receives the site.
 	OutDir string
@@ -42,6 +77,16 @@ type Options struct {
 	Front string
 	// Version is stamped into every page's footer.
 	Version string
+	// ECharts is the minified ECharts file (from npm) copied to
+	// assets/echarts.min.js. Empty builds the site without charts: every
+	// number is in the tables anyway. A path that does not exist is an
+	// error.
+	ECharts string
+	// BaseURL is the absolute URL the site is published at, such as
+	// https://org.github.io/repo/. With it the build writes sitemap.xml
+	// and gives 404.html a <base>, so that page works at any depth;
+	// without it there is no sitemap (a sitemap needs absolute URLs).
+	BaseURL string
 }
 
 // Config is content/site.yaml.
@@ -55,9 +100,11 @@ type Content struct {
 	Catalog   *catalog.Catalog
 	Snapshots []*snapshot.Snapshot // oldest first
 	Config    Config
+	Pages     []ContentPage // content/*.md, by file name
 }
 
-// Load reads the catalog, the site config and every snapshot of dir.
+// Load reads the catalog, the site config, every snapshot and every
+// content page of dir.
 func Load(dir string) (*Content, error) {
 	cat, err := catalog.Load(filepath.Join(dir, "models.yaml"))
 	if err != nil {
@@ -83,6 +130,9 @@ func Load(dir string) (*Content, error) {
 		if err := dec.Decode(&c.Config); err != nil {
 			return nil, fmt.Errorf("%s: %w", cfgFile, err)
 		}
+	}
+	if c.Pages, err = loadContentPages(dir); err != nil {
+		return nil, err
 	}
 	return c, nil
 }
@@ -117,6 +167,10 @@ type LineupRow struct {
 	Model string
 	Info  catalog.Info
 	Run   snapshot.Run
+	// Slug names the model's page, RunID the best run on it.
+	Slug, RunID string
+	// Warn holds the run's warnings by the cell they concern.
+	Warn map[string][]snapshot.Warning
 }
 
 // Lineup returns the lineup rows of s: each model's best run, in catalog
@@ -127,40 +181,53 @@ func Lineup(s *snapshot.Snapshot, cat *catalog.Catalog) []LineupRow {
 	for i, r := range best {
 		rows[i] = LineupRow{Model: r.Model, Info: cat.Describe(r.Model), Run: r}
 	}
-	sort.SliceStable(rows, func(i, j int) bool {
-		a, b := cat.Index(rows[i].Model), cat.Index(rows[j].Model)
-		switch {
-		case a >= 0 && b >= 0:
-			return a < b
-		case a >= 0 || b >= 0:
-			return a >= 0
-		}
-		return rows[i].Model < rows[j].Model
-	})
+	sort.SliceStable(rows, func(i, j int) bool { return compareModels(cat, rows[i].Model, rows[j].Model) < 0 })
 	return rows
 }
 
-// navLink is an entry of the site navigation.
+// navLink is an entry of the site navigation. Href is relative to the
+// site root and names the section the entry stands for.
 type navLink struct{ Href, Label string }
 
 // page is what every template receives.
 type page struct {
-	Root     string // relative path to the site root: "", "../", ...
-	Page     string // this page's path from the root
-	Version  string
-	Nav      []navLink
+	Root    string // relative path to the site root: "", "../", ...
+	Page    string // this page's path from the root
+	Section string // the Nav entry this page belongs to
+	Version string
+	Nav     []navLink
+	// BaseHref is the <base> of a page that may be served at any depth
+	// (404.html), when the base URL is known.
+	BaseHref string
 	Snapshot *snapshot.Snapshot
+	// Edition and Base (Root + Edition.Prefix) for pages of one snapshot.
+	Edition *edition
+	Base    string
+	Charts  []chartView
+	Scripts []string // script URLs the charts need, in order
 	// Page-specific views.
-	Rows       []LineupRow
-	ArchLegend any
-	SizeLegend any
+	Rows        []LineupRow
+	TPs         []int
+	SizeClasses []string
+	ArchLegend  any
+	SizeLegend  any
+	Model       *modelView
+	Editions    []*edition
+	Content     *ContentPage
+	// Methodology is the href of the methodology page when the content
+	// has one, relative to the root.
+	Methodology string
 }
 
-// renderer holds the parsed templates.
+// renderer holds the parsed templates: the layout cloned once per page
+// template, so pages render concurrently without parsing again.
 type renderer struct {
-	base   *template.Template
-	source fs.FS
+	pages map[string]*template.Template
 }
+
+// pageTemplates are the page templates of the site; each defines "title"
+// and "content".
+var pageTemplates = []string{"index.html", "model.html", "models.html", "snapshots.html", "content.html", "404.html"}
 
 func newRenderer(templatesDir string) (*renderer, error) {
 	var src fs.FS = templates.FS
@@ -171,20 +238,24 @@ func newRenderer(templatesDir string) (*renderer, error) {
 	if err != nil {
 		return nil, fmt.Errorf("templates: %w", err)
 	}
-	return &renderer{base: base, source: src}, nil
+	r := &renderer{pages: map[string]*template.Template{}}
+	for _, name := range pageTemplates {
+		t, err := base.Clone()
+		if err != nil {
+			return nil, err
+		}
+		if t, err = t.ParseFS(src, name); err != nil {
+			return nil, fmt.Errorf("templates: %w", err)
+		}
+		r.pages[name] = t
+	}
+	return r, nil
 }
 
 // render executes page template name (e.g. "index.html") in the layout.
 func (r *renderer) render(name string, p *page) ([]byte, error) {
-	t, err := r.base.Clone()
-	if err != nil {
-		return nil, err
-	}
-	if t, err = t.ParseFS(r.source, name); err != nil {
-		return nil, fmt.Errorf("templates: %w", err)
-	}
 	var buf bytes.Buffer
-	if err := t.ExecuteTemplate(&buf, "layout", p); err != nil {
+	if err := r.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
 		return nil, fmt.Errorf("render %s: %w", p.Page, err)
 	}
 	return buf.Bytes(), nil
@@ -192,7 +263,7 @@ func (r *renderer) render(name string, p *page) ([]byte, error) {
 
 // Result lists what a build wrote, relative to the output directory.
 type Result struct {
-	Files []string
+	Files []string // sorted
 	Front *snapshot.Snapshot
 }
 
@@ -205,10 +276,100 @@ func Build(ctx context.Context, opts Options) (*Result, error) {
 	return Render(ctx, content, opts)
 }
 
+// ErrNoECharts is returned (wrapped) when Options.ECharts names a file
+// that does not exist.
+var ErrNoECharts = errors.New("ECharts not found")
+
+// builder is the state of one Render.
+type builder struct {
+	ctx     context.Context
+	opts    Options
+	content *Content
+	r       *renderer
+	nav     []navLink
+	charts  bool
+	g       *errgroup.Group
+	mu      sync.Mutex
+	files   []string
+}
+
+// write writes one output file atomically and records it.
+func (b *builder) write(rel string, data []byte) error {
+	if err := b.ctx.Err(); err != nil {
+		return err
+	}
+	if err := snapshot.WriteFileAtomic(filepath.Join(b.opts.OutDir, filepath.FromSlash(rel)), data, 0o644); err != nil {
+		return err
+	}
+	b.mu.Lock()
+	b.files = append(b.files, rel)
+	b.mu.Unlock()
+	return nil
+}
+
+// goWrite renders or encodes a file on the worker pool.
+func (b *builder) goWrite(rel string, make func() ([]byte, error)) {
+	b.g.Go(func() error {
+		data, err := make()
+		if err != nil {
+			return err
+		}
+		return b.write(rel, data)
+	})
+}
+
+// newPage returns the page at rel with the shared fields set.
+func (b *builder) newPage(rel, section string) *page {
+	root := strings.Repeat("../", strings.Count(rel, "/"))
+	p := &page{Root: root, Page: rel, Section: section, Version: b.opts.Version, Nav: b.nav}
+	for _, cp := range b.content.Pages {
+		if cp.Slug == "methodology" {
+			p.Methodology = cp.Slug + ".html"
+		}
+	}
+	return p
+}
+
+func (b *builder) renderPage(tmpl string, p *page) {
+	b.goWrite(p.Page, func() ([]byte, error) { return b.r.render(tmpl, p) })
+}
+
+// withCharts attaches charts to p unless the build has no chart library.
+func (b *builder) withCharts(p *page, cs []chartView) {
+	if !b.charts {
+		return
+	}
+	p.Charts = cs
+	for _, c := range cs {
+		for _, a := range c.Assets {
+			if !slices.Contains(p.Scripts, a) {
+				p.Scripts = append(p.Scripts, a)
+			}
+		}
+	}
+}
+
 // Render renders content into opts.OutDir.
 func Render(ctx context.Context, content *Content, opts Options) (*Result, error) {
 	if opts.OutDir == "" {
 		return nil, errors.New("no output directory")
+	}
+	if opts.BaseURL != "" {
+		u, err := url.Parse(opts.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("base URL %q: want an absolute http(s) URL such as https://org.github.io/repo/", opts.BaseURL)
+		}
+		if !strings.HasSuffix(opts.BaseURL, "/") {
+			opts.BaseURL += "/"
+		}
+	}
+	var echartsJS []byte
+	if opts.ECharts != "" {
+		data, err := os.ReadFile(opts.ECharts)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrNoECharts, err)
+		}
+		echartsJS = data
 	}
 	front, err := content.front(opts.Front)
 	if err != nil {
@@ -218,48 +379,191 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
-	res := &Result{Front: front}
-	write := func(rel string, data []byte) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if err := snapshot.WriteFileAtomic(filepath.Join(opts.OutDir, filepath.FromSlash(rel)), data, 0o644); err != nil {
-			return err
-		}
-		res.Files = append(res.Files, rel)
-		return nil
-	}
-	nav := []navLink{{"index.html", "Lineup"}}
-	base := func(rel string) *page {
-		depth := len(splitPath(path.Dir(rel)))
-		root := ""
-		for range depth {
-			root += "../"
-		}
-		return &page{Root: root, Page: rel, Version: opts.Version, Nav: nav}
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(runtime.GOMAXPROCS(0), 2))
+	b := &builder{ctx: gctx, opts: opts, content: content, r: r, charts: echartsJS != nil, g: g}
+	b.nav = []navLink{{"index.html", "Lineup"}, {"models/index.html", "Models"}, {"snapshots/index.html", "Snapshots"}}
+	for _, p := range content.Pages {
+		b.nav = append(b.nav, navLink{p.Slug + ".html", p.Title})
 	}
 
-	// The front page: the lineup table of the front snapshot.
-	p := base("index.html")
-	p.Snapshot = front
-	p.Rows = Lineup(front, content.Catalog)
+	// One slug per model across all snapshots, so a model keeps its page
+	// name from one snapshot to the next.
+	slugs := modelSlugs(content)
+	var editions []*edition // newest first
+	for i := len(content.Snapshots) - 1; i >= 0; i-- {
+		s := content.Snapshots[i]
+		prefix := "snapshots/" + s.ID + "/"
+		if s == front {
+			prefix = ""
+		}
+		editions = append(editions, newEdition(s, content.Catalog, prefix, slugs))
+	}
+	for _, ed := range editions {
+		b.renderEdition(ed)
+		b.writeSnapshotData(ed.Snap)
+	}
+
+	p := b.newPage("snapshots/index.html", "snapshots/index.html")
+	p.Snapshot, p.Editions = front, editions
+	b.renderPage("snapshots.html", p)
+	for i := range content.Pages {
+		cp := &content.Pages[i]
+		p := b.newPage(cp.Slug+".html", cp.Slug+".html")
+		p.Content = cp
+		b.renderPage("content.html", p)
+	}
+	p = b.newPage("404.html", "")
+	if opts.BaseURL != "" {
+		p.BaseHref = opts.BaseURL
+	}
+	b.renderPage("404.html", p)
+	b.goWrite(".nojekyll", func() ([]byte, error) { return nil, nil })
+	if echartsJS != nil {
+		b.goWrite("assets/"+echartsFile, func() ([]byte, error) { return echartsJS, nil })
+	}
+	if err := copyAssets(opts.StaticDir, b.goWrite); err != nil {
+		g.Wait()
+		return nil, err
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	b.ctx = ctx // the group's context ends with Wait
+	if opts.BaseURL != "" {
+		if err := b.write("sitemap.xml", sitemap(opts.BaseURL, b.files)); err != nil {
+			return nil, err
+		}
+	}
+	sort.Strings(b.files)
+	return &Result{Files: b.files, Front: front}, nil
+}
+
+// echartsFile is the file name go-echarts loads ECharts from.
+const echartsFile = opts.EchartsJS
+
+// modelSlugs gives every model of every snapshot a unique page slug, in a
+// fixed order (catalog order, then by name).
+func modelSlugs(c *Content) map[string]string {
+	seen := map[string]bool{}
+	var models []string
+	for _, s := range c.Snapshots {
+		for _, m := range s.Models() {
+			if !seen[m] {
+				seen[m] = true
+				models = append(models, m)
+			}
+		}
+	}
+	slices.SortStableFunc(models, func(a, b string) int { return compareModels(c.Catalog, a, b) })
+	sl := newSlugger()
+	sl.used["index"] = true // models/index.html
+	out := make(map[string]string, len(models))
+	for _, m := range models {
+		out[m] = sl.slug(m, "model")
+	}
+	return out
+}
+
+// renderEdition writes one snapshot's lineup, models index and model
+// pages with their downloads.
+func (b *builder) renderEdition(ed *edition) {
+	section := func(s string) string {
+		if ed.Front {
+			return s
+		}
+		return "snapshots/index.html"
+	}
+	p := b.newPage(ed.Prefix+"index.html", section("index.html"))
+	p.Snapshot, p.Edition, p.Base = ed.Snap, ed, p.Root+ed.Prefix
+	p.Rows = ed.Rows
 	p.ArchLegend, p.SizeLegend = catalog.ArchLegend, catalog.SizeLegend
-	html, err := r.render("index.html", p)
-	if err != nil {
-		return nil, err
+	p.SizeClasses = sizeClasses
+	tps := map[int]bool{}
+	for _, r := range ed.Rows {
+		if !tps[r.Run.Config.TP] {
+			tps[r.Run.Config.TP] = true
+			p.TPs = append(p.TPs, r.Run.Config.TP)
+		}
 	}
-	if err := write("index.html", html); err != nil {
-		return nil, err
+	slices.Sort(p.TPs)
+	b.withCharts(p, lineupCharts(ed.Rows, p.Root))
+	b.renderPage("index.html", p)
+
+	p = b.newPage(ed.Prefix+"models/index.html", section("models/index.html"))
+	p.Snapshot, p.Edition, p.Base = ed.Snap, ed, p.Root+ed.Prefix
+	b.renderPage("models.html", p)
+
+	for _, mv := range ed.Models {
+		dir := ed.Prefix + "models/" + mv.Slug + "/"
+		p := b.newPage(dir+"index.html", section("models/index.html"))
+		p.Snapshot, p.Edition, p.Base, p.Model = ed.Snap, ed, p.Root+ed.Prefix, mv
+		// One job per model: its page (charts included, they are most of
+		// its cost), its CSV and the CSVs of its configurations.
+		b.g.Go(func() error {
+			b.withCharts(p, modelCharts(mv, p.Root))
+			html, err := b.r.render("model.html", p)
+			if err != nil {
+				return err
+			}
+			if err := b.write(p.Page, html); err != nil {
+				return err
+			}
+			runs := make([]*snapshot.Run, len(mv.Runs))
+			for i, rv := range mv.Runs {
+				runs[i] = rv.Run
+				if err := b.write(dir+"runs/"+rv.ID+".csv", runsCSV(ed.Snap, runs[i:i+1])); err != nil {
+					return err
+				}
+				if rv.HasTimeline {
+					if err := b.write(dir+"runs/"+rv.ID+".timeline.csv", timelineCSV(rv.Run.Timeline)); err != nil {
+						return err
+					}
+				}
+			}
+			return b.write(dir+mv.Slug+".csv", runsCSV(ed.Snap, runs))
+		})
 	}
-	if err := copyAssets(opts.StaticDir, write); err != nil {
-		return nil, err
+}
+
+// writeSnapshotData writes a snapshot's JSON, as the collector wrote it,
+// and its full CSV under data/.
+func (b *builder) writeSnapshotData(s *snapshot.Snapshot) {
+	b.goWrite("data/"+s.ID+".json", func() ([]byte, error) { return snapshot.Marshal(s) })
+	b.goWrite("data/"+s.ID+".csv", func() ([]byte, error) {
+		runs := make([]*snapshot.Run, len(s.Runs))
+		for i := range s.Runs {
+			runs[i] = &s.Runs[i]
+		}
+		return runsCSV(s, runs), nil
+	})
+}
+
+// sitemap lists every page but 404.html under base.
+func sitemap(base string, files []string) []byte {
+	var pages []string
+	for _, f := range files {
+		if strings.HasSuffix(f, ".html") && f != "404.html" {
+			pages = append(pages, f)
+		}
 	}
-	return res, nil
+	sort.Strings(pages)
+	var buf bytes.Buffer
+	buf.WriteString(`<?xml version="1.0" encoding="UTF-8"?>` + "\n")
+	buf.WriteString(`<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">` + "\n")
+	for _, p := range pages {
+		loc := base + strings.TrimSuffix(p, "index.html")
+		buf.WriteString("<url><loc>")
+		xmlEscape(&buf, loc)
+		buf.WriteString("</loc></url>\n")
+	}
+	buf.WriteString("</urlset>\n")
+	return buf.Bytes()
 }
 
 // copyAssets copies the stylesheet and scripts to assets/ and the favicon
 // to the root.
-func copyAssets(dir string, write func(string, []byte) error) error {
+func copyAssets(dir string, write func(string, func() ([]byte, error))) error {
 	var src fs.FS = static.FS
 	if dir != "" {
 		src = os.DirFS(dir)
@@ -272,21 +576,24 @@ func copyAssets(dir string, write func(string, []byte) error) error {
 		if err != nil {
 			return err
 		}
+		rel := "assets/" + p
 		if p == "favicon.svg" {
-			return write(p, data)
+			rel = p
 		}
-		return write("assets/"+p, data)
+		write(rel, func() ([]byte, error) { return data, nil })
+		return nil
 	})
 }
 
-func splitPath(p string) []string {
-	if p == "." || p == "" {
-		return nil
-	}
-	var out []string
-	for p != "." && p != "/" && p != "" {
-		out = append(out, path.Base(p))
-		p = path.Dir(p)
-	}
-	return out
+// jsonForScript encodes v for a <script type="application/json"> element:
+// encoding/json escapes '<', '>', '&', U+2028 and U+2029, so no value can
+// end the element or the script.
+func jsonForScript(v any) (template.JS, error) {
+	data, err := json.Marshal(v)
+	return template.JS(data), err
+}
+
+func xmlEscape(buf *bytes.Buffer, s string) {
+	// xml.EscapeText writes to an io.Writer; a bytes.Buffer never fails.
+	_ = xml.EscapeText(buf, []byte(s))
 }

@@ -22,7 +22,7 @@ var voidElements = map[string]bool{
 // checkWellFormed fails t for every generated .html file under dir whose
 // elements are not properly closed and nested, or that lacks the doctype.
 // html.Parse would silently repair such pages, so this walks the tokens.
-func checkWellFormed(t *testing.T, dir string) {
+func checkWellFormed(t testing.TB, dir string) {
 	t.Helper()
 	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() || filepath.Ext(p) != ".html" {

@@ -8,5 +8,5 @@ import "embed"
 
 // FS holds the embedded assets.
 //
-//go:embed *.css *.svg
+//go:embed *.css *.js *.svg
 var FS embed.FS

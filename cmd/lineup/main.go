@@ -43,6 +43,7 @@ func commands() []command {
 		budgetCommand(),
 		diffCommand(),
 		siteCommand(),
+		serveCommand(),
 		versionCommand(),
 	}
 }

@@ -1,0 +1,195 @@
+package site
+
+import (
+	"bytes"
+	"encoding/csv"
+	"path"
+	"strconv"
+	"strings"
+
+	"github.com/lineup-dev/lineup/collector/snapshot"
+)
+
+// seedColumns are the seed analyzer's CSV columns in its order, as the
+// collector writes them (collector.SeedColumns): a site download opens in
+// the same scripts as a collect's CSV.
+var seedColumns = []string{
+	"model", "tp", "pp", "dp", "spec_config", "gpus_for_1b_tokens_per_hour",
+	"node_days_to_process_1b_tokens", "gpu_days_to_process_1b_tokens", "input_tps_per_gpu", "output_tps_per_gpu",
+	"tokens_input_per_sec", "tokens_output_per_sec", "prompt_tokens_total", "completion_tokens_total",
+	"successful_requests", "failed_requests", "path", "comment",
+}
+
+// extraColumns follow: the collector's extras first (collector.ExtraColumns),
+// then what a site reader needs to reproduce a run: the rest of the
+// configuration and the whole environment.
+var extraColumns = []string{
+	"experiment", "name", "status", "reason", "method", "max_num_seqs", "max_num_batched_tokens",
+	"gpu_memory_utilization", "block_size", "kv_cache_dtype", "quantization", "vllm_version", "gpu",
+	"attempts", "warnings",
+	"label", "nodes", "speculative_config", "max_model_len", "extra_args", "status_detail",
+	"gpu_memory_mib", "gpus_per_node", "cuda_version", "pytorch_version", "transformers_version", "driver_version",
+	"snapshot",
+}
+
+// csvColumns is the header of every run CSV the site writes.
+func csvColumns() []string { return append(append([]string(nil), seedColumns...), extraColumns...) }
+
+// safeCell neutralises a cell a spreadsheet would evaluate as a formula:
+// text starting with '=', '+', '-', '@', tab or carriage return that is
+// not a number gets a leading apostrophe (OWASP's CSV injection advice).
+func safeCell(s string) string {
+	if s == "" {
+		return s
+	}
+	switch s[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		if _, err := strconv.ParseFloat(s, 64); err == nil {
+			return s
+		}
+		return "'" + s
+	}
+	return s
+}
+
+// runEnvironment is the environment a run was measured in: its own when
+// the collector recorded one, else the snapshot's.
+func runEnvironment(s *snapshot.Snapshot, r *snapshot.Run) snapshot.Environment {
+	if r.Environment != nil {
+		e := *r.Environment
+		if e.GPUsPerNode < 1 {
+			e.GPUsPerNode = s.Environment.GPUsPerNode
+		}
+		return e
+	}
+	return s.Environment
+}
+
+// csvComment is the seed's comment column, worded as the collector words
+// it.
+func csvComment(r *snapshot.Run) string {
+	switch {
+	case r.Status.State == snapshot.StateFailed:
+		return r.Status.Reason
+	case r.Status.State == snapshot.StateIncomplete:
+		return "stats.json not found"
+	case r.Metrics.OutputTPSPerGPU == nil:
+		return "throughput metrics not found in server logs"
+	case r.Totals.FailedRequests != nil && *r.Totals.FailedRequests > 0:
+		return "failed_requests=" + strconv.FormatInt(*r.Totals.FailedRequests, 10)
+	case len(r.Warnings) > 0:
+		return r.Warnings[0].Message
+	}
+	return ""
+}
+
+func csvRow(s *snapshot.Snapshot, r *snapshot.Run) []string {
+	f := func(p *float64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatFloat(*p, 'f', 6, 64)
+	}
+	i64 := func(p *int64) string {
+		if p == nil {
+			return ""
+		}
+		return strconv.FormatInt(*p, 10)
+	}
+	c, m, t := &r.Config, &r.Metrics, &r.Totals
+	spec := "spec_none"
+	if c.Spec != nil && *c.Spec != "" {
+		spec = "spec_" + *c.Spec
+	}
+	where := r.Path
+	if s.Source.Kind == snapshot.SourceCluster && s.Source.Root != "" && where != "" {
+		where = path.Join(s.Source.Root, where)
+	}
+	codes := make([]string, len(r.Warnings))
+	for k, w := range r.Warnings {
+		codes[k] = w.Code
+	}
+	env := runEnvironment(s, r)
+	memMiB := ""
+	if env.GPUMemoryMiB > 0 {
+		memMiB = strconv.Itoa(env.GPUMemoryMiB)
+	}
+	row := []string{
+		r.Model, strconv.Itoa(c.TP), strconv.Itoa(c.PP), intText(c.DP), spec,
+		f(m.GPUsFor1BTokensPerHour), f(m.NodeDaysToProcess1BTokens), f(m.GPUDaysToProcess1BTokens),
+		f(m.InputTPSPerGPU), f(m.OutputTPSPerGPU), f(m.TokensInputPerSec), f(m.TokensOutputPerSec),
+		i64(t.PromptTokens), i64(t.CompletionTokens), i64(t.SuccessfulRequests), i64(t.FailedRequests),
+		where, csvComment(r),
+		r.Experiment, r.Name, r.Status.State, r.Status.Reason, m.Method,
+		intText(c.MaxNumSeqs), intText(c.MaxNumBatchedTokens), floatText(c.GPUMemoryUtilization), intText(c.BlockSize),
+		strText(c.KVCacheDtype), strText(c.Quantization), env.VLLMVersion, env.GPU,
+		strconv.Itoa(len(r.Attempts)), strings.Join(codes, ";"),
+		r.Label, intText(c.Nodes), string(c.SpeculativeConfig), intText(c.MaxModelLen), extraText(c.Extra), r.Status.Detail,
+		memMiB, strconv.Itoa(env.GPUsPerNode), env.CUDAVersion, env.PyTorchVersion, env.TransformersVersion, env.DriverVersion,
+		s.ID,
+	}
+	for k, v := range row {
+		row[k] = safeCell(v)
+	}
+	return row
+}
+
+// runsCSV encodes runs of s with csvColumns.
+func runsCSV(s *snapshot.Snapshot, runs []*snapshot.Run) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(csvColumns())
+	for _, r := range runs {
+		w.Write(csvRow(s, r))
+	}
+	w.Flush() // a bytes.Buffer does not fail
+	return buf.Bytes()
+}
+
+// timelineColumns is the header of a timeline CSV.
+var timelineColumns = []string{"t_seconds", "prompt_tps", "generation_tps", "running", "waiting", "kv_cache_usage_pct"}
+
+// timelineCSV encodes a run's stats-line timeline.
+func timelineCSV(points []snapshot.TimelinePoint) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	w.Write(timelineColumns)
+	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	for _, p := range points {
+		w.Write([]string{num(p.T), num(p.PromptTPS), num(p.GenerationTPS), intText(p.Running), intText(p.Waiting), floatText(p.KVCacheUsagePc)})
+	}
+	w.Flush()
+	return buf.Bytes()
+}
+
+func intText(p *int) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.Itoa(*p)
+}
+
+func strText(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func floatText(p *float64) string {
+	if p == nil {
+		return ""
+	}
+	return strconv.FormatFloat(*p, 'f', -1, 64)
+}
+
+// extraText renders the extra workload arguments as "k=v" pairs in key
+// order.
+func extraText(m map[string]string) string {
+	keys := sortedKeys(m)
+	parts := make([]string, len(keys))
+	for i, k := range keys {
+		parts[i] = k + "=" + m[k]
+	}
+	return strings.Join(parts, " ")
+}
