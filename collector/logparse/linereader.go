@@ -13,11 +13,13 @@ const (
 	endOverflow        // the buffer filled without '\n' or '\r': the rest of the line is skipped
 )
 
-// lineReader splits a stream into physical lines using a fixed buffer, so a
-// line of any length costs at most len(buf) bytes.
+// lineReader splits a stream into physical lines using a buffer that
+// starts small and grows up to max, so a line of any length costs at most
+// max bytes.
 type lineReader struct {
 	r          io.Reader
 	buf        []byte
+	max        int
 	start, end int
 	err        error
 	lines      int  // physical lines started so far
@@ -26,8 +28,8 @@ type lineReader struct {
 	empty      int  // consecutive reads that returned nothing
 }
 
-func newLineReader(r io.Reader, size int) *lineReader {
-	return &lineReader{r: r, buf: make([]byte, size)}
+func newLineReader(r io.Reader, max int) *lineReader {
+	return &lineReader{r: r, buf: make([]byte, min(max, 32<<10)), max: max}
 }
 
 // next returns the next piece of text, the 1-based line it belongs to and
@@ -59,6 +61,11 @@ func (lr *lineReader) next() (text []byte, lineNo int, end int, err error) {
 			copy(lr.buf, lr.buf[lr.start:lr.end])
 			lr.end -= lr.start
 			lr.start = 0
+		}
+		if lr.end == len(lr.buf) && len(lr.buf) < lr.max {
+			grown := make([]byte, min(2*len(lr.buf), lr.max))
+			lr.end = copy(grown, lr.buf[:lr.end])
+			lr.buf = grown
 		}
 		if lr.end == len(lr.buf) {
 			if j := bytes.LastIndexByte(lr.buf, '\r'); j >= 0 {

@@ -205,3 +205,28 @@ func TestReaderIndependence(t *testing.T) {
 		}
 	}
 }
+
+// TestLineCap: a line up to the cap is kept whole (the buffer grows to it);
+// one byte more and the line's tail is skipped and reported.
+func TestLineCap(t *testing.T) {
+	for _, tt := range []struct {
+		pad     int
+		dropped int
+		stats   int
+	}{
+		// v1Line at the very end of a line that with its newline fills the buffer
+		{maxLineBytes - len(v1Line) - 2, 0, 1},
+		// the line is cut 100 bytes into v1Line, before the generation
+		// throughput: the long line and the truncated stats line are dropped
+		{maxLineBytes - 1 - 100, 2, 0},
+	} {
+		text := strings.Repeat("x", tt.pad) + " " + v1Line + "\n" + v1Line + "\n"
+		log, err := ParseServerLog(strings.NewReader(text))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(log.Dropped) != tt.dropped || len(log.Stats) != tt.stats+1 || log.Lines != 2 || log.Stats[len(log.Stats)-1].LineNo != 2 {
+			t.Errorf("pad %d: dropped %d stats %d lines %d", tt.pad, len(log.Dropped), len(log.Stats), log.Lines)
+		}
+	}
+}
