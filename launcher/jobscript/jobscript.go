@@ -42,7 +42,7 @@ type Template struct{ t *template.Template }
 // Funcs are the template functions: q quotes one value for bash, qa quotes
 // and joins a list.
 var funcs = template.FuncMap{
-	"q": Quote,
+	"q":  Quote,
 	"qa": QuoteArgs,
 	// oneline makes a value safe inside a comment line.
 	"oneline": func(s string) string {
@@ -78,7 +78,7 @@ func Load(file string) (*Template, error) {
 
 // Quote returns s as one bash word: unchanged when it holds only
 // characters bash never interprets, otherwise in single quotes with each
-// ' written as '\''.
+// ' written as '\”.
 func Quote(s string) string {
 	if s == "" {
 		return "''"
