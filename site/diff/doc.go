@@ -27,6 +27,10 @@
 //     model, GPUs per node, driver, or dataset/prompt settings (workload
 //     arguments in Config.Extra) that differ or are not stated.
 //
+// Diff.Regressions is what a CI gate (`lineup diff -fail-on-regression`)
+// fails on: config rows that are slower or now failing, leaving out
+// ambiguous partial matches, whose old config may not be the one measured.
+//
 // Workload arguments that say where or how a job runs (output-*, qos, time,
 // partition, account, reservation) take no part in the join.
 package diff
