@@ -50,6 +50,7 @@ func collect(t testing.TB, opt Options) *Result {
 	}
 	for _, s := range res.Snapshots {
 		snapshottest.CheckValue(t, s)
+		checkEncoding(t, s.ID, s)
 	}
 	return res
 }

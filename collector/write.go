@@ -49,7 +49,7 @@ func Write(res *Result, opt WriteOptions) (*Written, error) {
 		if err := s.Validate(); err != nil {
 			return nil, fmt.Errorf("snapshot %s: %w", s.ID, err)
 		}
-		data, err := snapshot.Marshal(s)
+		data, err := encodeSnapshot(s)
 		if err != nil {
 			return nil, err
 		}

@@ -314,6 +314,15 @@ func Compare(old, new *snapshot.Snapshot, opt Options) *Diff {
 	d.ConfigSummary = summarise(d.Configs)
 	d.Models = joinModels(old, new, opt, d.CommonWorkload)
 	d.ModelSummary = summarise(d.Models)
+	// Empty lists, not null, in JSON: the site's pages read them.
+	for _, l := range []*[]Row{&d.Configs, &d.Models} {
+		if *l == nil {
+			*l = []Row{}
+		}
+	}
+	if d.Warnings == nil {
+		d.Warnings = []Warning{}
+	}
 	return d
 }
 

@@ -87,7 +87,7 @@ func snap(tb testing.TB, id string, day time.Time, env snapshot.Environment, run
 		Source:      snapshot.Source{Kind: snapshot.SourceCluster, Root: "data"},
 		Tool:        snapshot.Tool{Name: "lineup", Version: "test"},
 		Environment: env,
-		Runs:        runs,
+		Runs:        append([]snapshot.Run{}, runs...),
 	}
 	snapshottest.CheckValue(tb, s)
 	return s

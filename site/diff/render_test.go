@@ -125,6 +125,19 @@ func TestJSONRoundTrip(t *testing.T) {
 	}
 }
 
+func TestJSONEmptyListsAreArrays(t *testing.T) {
+	empty := snap(t, "empty", day(1, 1), snapshot.Environment{})
+	var buf bytes.Buffer
+	if err := WriteJSON(&buf, Compare(empty, empty, DefaultOptions())); err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{`"configs": []`, `"models": []`} {
+		if !strings.Contains(buf.String(), k) {
+			t.Errorf("JSON lacks %s:\n%s", k, buf.String())
+		}
+	}
+}
+
 func TestWriteUnknownFormat(t *testing.T) {
 	co, cn := clusterPair(t)
 	if err := Write(&bytes.Buffer{}, Compare(co, cn, DefaultOptions()), "html"); err == nil {
