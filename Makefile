@@ -4,12 +4,13 @@ GO      ?= go
 BIN     ?= bin/lineup
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 PKG     := github.com/lineup-dev/lineup
-LDFLAGS := -s -w -X $(PKG)/collector/snapshot.version=$(VERSION)
+REVISION ?= $(shell git rev-parse HEAD 2>/dev/null)
+LDFLAGS := -s -w -X $(PKG)/collector/snapshot.version=$(VERSION) -X $(PKG)/collector/snapshot.revision=$(REVISION)
 
 CONTENT ?= content
 OUT     ?= public
 
-.PHONY: help build site test vet fmt clean
+.PHONY: help build site test vet fmt clean release
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -26,6 +27,17 @@ test: ## go vet and every test with the race detector
 
 fmt: ## gofmt every Go file
 	gofmt -w $$(git ls-files '*.go')
+
+PLATFORMS ?= linux/amd64 linux/arm64
+
+release: ## static binaries for linux/amd64 and linux/arm64 in dist/, version stamped
+	@mkdir -p dist
+	@set -e; for p in $(PLATFORMS); do \
+		os=$${p%/*}; arch=$${p#*/}; out=dist/lineup-$(VERSION)-$$os-$$arch; \
+		echo "building $$out"; \
+		CGO_ENABLED=0 GOOS=$$os GOARCH=$$arch $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $$out ./cmd/lineup; \
+	done
+	cd dist && sha256sum lineup-$(VERSION)-* > SHA256SUMS-$(VERSION)
 
 clean: ## remove build output
 	rm -rf bin public dist

@@ -7,8 +7,12 @@ import (
 
 // version is stamped at build time:
 //
-//	go build -ldflags "-X github.com/lineup-dev/lineup/collector/snapshot.version=v1.2.3"
-var version string
+//	go build -ldflags "-X github.com/lineup-dev/lineup/collector/snapshot.version=v1.2.3 \
+//	  -X github.com/lineup-dev/lineup/collector/snapshot.revision=$(git rev-parse HEAD)"
+//
+// The revision is stamped too because builds with -buildvcs=false (or from
+// a source archive) record none in the build info.
+var version, revision string
 
 // BuildInfo describes the running lineup binary.
 type BuildInfo struct {
@@ -22,7 +26,7 @@ type BuildInfo struct {
 // version from the build info, else "devel"; and the VCS revision when the
 // build recorded one.
 func ToolVersion() BuildInfo {
-	bi := BuildInfo{Version: version}
+	bi := BuildInfo{Version: version, Revision: revision}
 	info, ok := debug.ReadBuildInfo()
 	if ok {
 		bi.GoVersion = info.GoVersion
@@ -32,7 +36,9 @@ func ToolVersion() BuildInfo {
 		for _, s := range info.Settings {
 			switch s.Key {
 			case "vcs.revision":
-				bi.Revision = s.Value
+				if bi.Revision == "" {
+					bi.Revision = s.Value
+				}
 			case "vcs.modified":
 				bi.Modified = s.Value == "true"
 			}
