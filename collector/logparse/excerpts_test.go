@@ -176,7 +176,7 @@ func TestThroughputExcerpts(t *testing.T) {
 			"L1 e1 @05-20 10:42:11 p=0 g=2226.2 R=0 W=0 kv=0 px=99.1",
 		}, dropped: []string{
 			// "(APIServer_DP0 pid=2646202) INFO 05-20 10:42:11 [loggers.py:271] Engine 000: Avg prompt throug..."
-			"L1 damaged",
+			"L1 truncated",
 		}},
 		{source: "non-CUDA (NPU) device", stats: []string{
 			"L4 e0 @07-26 15:50:29 p=115.2 g=29.5 R=1 W=0 kv=2.6 px=43.8",

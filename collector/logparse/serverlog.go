@@ -65,6 +65,7 @@ func ParseServerLog(r io.Reader) (*ServerLog, error) {
 		text, lineNo, end, err := lr.next()
 		if err != nil {
 			p.flush()
+			p.setTimes()
 			p.log.Lines = lr.lines
 			if errors.Is(err, io.EOF) {
 				return p.log, nil
@@ -91,6 +92,45 @@ type logParser struct {
 	contLines int
 	ansi      []byte
 	joinBuf   []byte
+	// slab backs the optional fields of the stats lines, a chunk at a time.
+	slab []lineValues
+	// times holds the timestamps of log.Stats, timestampLen bytes each
+	// (zeros: none); setTimes turns them into the Time strings at the end,
+	// with one allocation for all.
+	times []byte
+}
+
+const slabLines = 256
+
+// addStats appends a parsed stats line.
+func (p *logParser) addStats(occ *occurrence) {
+	if occ.set != 0 {
+		if len(p.slab) == 0 {
+			p.slab = make([]lineValues, slabLines)
+		}
+		occ.attach(&p.slab[0])
+		p.slab = p.slab[1:]
+	}
+	if p.log.Stats == nil {
+		p.log.Stats = make([]StatsLine, 0, slabLines)
+	}
+	p.log.Stats = append(p.log.Stats, occ.line)
+	if occ.hasTime {
+		p.times = append(p.times, occ.time[:]...)
+	} else {
+		var zero [timestampLen]byte
+		p.times = append(p.times, zero[:]...)
+	}
+}
+
+// setTimes fills StatsLine.Time from p.times.
+func (p *logParser) setTimes() {
+	all := string(p.times)
+	for i := range p.log.Stats {
+		if t := all[i*timestampLen : (i+1)*timestampLen]; t[0] != 0 {
+			p.log.Stats[i].Time = t
+		}
+	}
 }
 
 // line handles one physical line (or the part of an over-long line up to a
@@ -186,16 +226,16 @@ func (p *logParser) segmentN(s []byte, lineNo int, allowHold bool, joins int) bo
 		a += pos
 		occ := parseOccurrence(s, a, lo)
 		if occ.cut && allowHold {
-			p.companions(s[lo:occ.begin], lineNo)
+			p.gap(s[lo:occ.begin], lo, lineNo)
 			p.pending = append(p.pending[:0], s[occ.begin:]...)
 			p.pendingLine = lineNo
 			return true
 		}
-		p.companions(s[lo:occ.begin], lineNo)
+		p.gap(s[lo:occ.begin], lo, lineNo)
 		occ.line.LineNo = lineNo
 		occ.line.Joined = joins
 		if occ.ok {
-			p.log.Stats = append(p.log.Stats, occ.line)
+			p.addStats(&occ)
 		} else {
 			p.drop(lineNo, occ.why, s[occ.begin:occ.stop])
 		}
@@ -227,6 +267,19 @@ func endsWithAnchorPrefix(s []byte) bool {
 		}
 	}
 	return false
+}
+
+// minCompanion is the shortest text before a stats line at the start of a
+// line that can hold another log record: shorter, it is only the line's
+// prefix ("(APIServer pid=3646) INFO ", "0: ") and is not searched.
+const minCompanion = 40
+
+// gap handles the text before a stats line; lo is its offset in the line.
+func (p *logParser) gap(t []byte, lo, lineNo int) {
+	if lo == 0 && len(t) < minCompanion {
+		return
+	}
+	p.companions(t, lineNo)
 }
 
 // companions parses the non-stats text of a line: speculative-decoding
@@ -274,10 +327,10 @@ func (p *logParser) v0PrefixCache(before, val []byte) {
 	if k == 0 || k == len(val) || val[k] != '%' {
 		return
 	}
-	if last.Time != "" && len(before) >= timestampLen {
+	lastTime := p.times[(n-1)*timestampLen : n*timestampLen]
+	if lastTime[0] != 0 && len(before) >= timestampLen {
 		var sl StatsLine
-		lookback(before, len(before), 0, &sl)
-		if sl.Time != "" && sl.Time != last.Time {
+		if _, at := lookback(before, len(before), 0, &sl); at >= 0 && !bytes.Equal(before[at:at+timestampLen], lastTime) {
 			return
 		}
 	}

@@ -69,8 +69,14 @@ type lineValues struct {
 
 // occurrence is one stats line found in a segment.
 type occurrence struct {
-	line  StatsLine
-	begin int  // first byte of the line's own prefix (timestamp, engine)
+	line StatsLine // without Time and the optional fields: see attach
+	// time is the vLLM timestamp (when hasTime); vals and set hold the
+	// optional fields until attach points the line at them.
+	time    [timestampLen]byte
+	hasTime bool
+	vals    lineValues
+	set     uint16
+	begin   int  // first byte of the line's own prefix (timestamp, engine)
 	stop  int  // where the field scan stopped
 	good  int  // end of the last field parsed completely
 	cut   bool // the text ended inside a field
@@ -92,6 +98,10 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 		occ := parseOccurrence(line, a, pos)
 		if occ.ok {
 			occ.line.LineNo = 1
+			occ.attach(new(lineValues))
+			if occ.hasTime {
+				occ.line.Time = string(occ.time[:])
+			}
 			return occ.line, true
 		}
 		pos = max(occ.stop, a+len(anchor))
@@ -103,10 +113,15 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 func parseOccurrence(s []byte, a, lo int) occurrence {
 	occ := occurrence{begin: a}
 	occ.line.Engine = -1
-	occ.begin = lookback(s, a, lo, &occ.line)
+	var t int
+	occ.begin, t = lookback(s, a, lo, &occ.line)
+	if t >= 0 {
+		copy(occ.time[:], s[t:])
+		occ.hasTime = true
+	}
 
 	var (
-		vals    lineValues
+		vals    = &occ.vals
 		set     uint16
 		haveP   bool
 		haveG   bool
@@ -120,15 +135,20 @@ loop:
 			p++
 		}
 		k := p
-		for p < len(s) && p-k < maxKeyBytes && isKeyByte(s[p]) {
-			p++
-		}
-		if p == len(s) {
-			occ.cut = true
+		win := s[k:min(len(s), k+maxKeyBytes)]
+		c := bytes.IndexByte(win, ':')
+		if c < 0 {
+			if k+len(win) == len(s) {
+				occ.cut = true // the text ends inside a key
+				p = len(s)
+			} else {
+				partial = true // a separator promised another field
+			}
 			break
 		}
-		if s[p] != ':' || p == k {
-			partial = true // a separator promised another field
+		p = k + c
+		if p == k {
+			partial = true
 			break
 		}
 		kind := classify(s[k:p])
@@ -227,30 +247,35 @@ loop:
 	default:
 		occ.why = "damaged"
 	}
-	if set != 0 && occ.ok {
-		h := new(lineValues)
-		*h = vals
-		ip := []**int{&occ.line.Running, &occ.line.Waiting, &occ.line.Swapped, &occ.line.Deferred}
-		for i, dst := range ip {
-			if set&(1<<i) != 0 {
-				*dst = &h.ints[i]
-			}
-		}
-		fp := []**float64{&occ.line.KVCacheUsagePct, &occ.line.CPUKVCacheUsagePct, &occ.line.PrefixCacheHitPct, &occ.line.MMCacheHitPct, &occ.line.ExternalPrefixCacheHitPct}
-		for i, dst := range fp {
-			if set&(1<<(4+i)) != 0 {
-				*dst = &h.floats[i]
-			}
-		}
-	}
+	occ.set = set
 	return occ
 }
 
+// attach points the line's optional fields into h (a fresh or slab-backed
+// lineValues), so that a line costs no allocation of its own.
+func (occ *occurrence) attach(h *lineValues) {
+	if occ.set == 0 {
+		return
+	}
+	*h = occ.vals
+	l := &occ.line
+	for i, dst := range [...]**int{&l.Running, &l.Waiting, &l.Swapped, &l.Deferred} {
+		if occ.set&(1<<i) != 0 {
+			*dst = &h.ints[i]
+		}
+	}
+	for i, dst := range [...]**float64{&l.KVCacheUsagePct, &l.CPUKVCacheUsagePct, &l.PrefixCacheHitPct, &l.MMCacheHitPct, &l.ExternalPrefixCacheHitPct} {
+		if occ.set&(1<<(4+i)) != 0 {
+			*dst = &h.floats[i]
+		}
+	}
+}
+
 // lookback reads "Engine NNN: " or "N Engines Aggregated: " right before the
-// anchor and the vLLM timestamp before that. It returns where the line's own
-// prefix begins.
-func lookback(s []byte, a, lo int, sl *StatsLine) int {
-	begin := a
+// anchor and finds the vLLM timestamp before that. It returns where the
+// line's own prefix begins and where the timestamp is (-1: none).
+func lookback(s []byte, a, lo int, sl *StatsLine) (begin, at int) {
+	begin = a
 	j := a
 	for j > lo && s[j-1] == ' ' {
 		j--
@@ -282,12 +307,11 @@ func lookback(s []byte, a, lo int, sl *StatsLine) int {
 	}
 	lim := max(lo, begin-maxLookback)
 	for i := begin - timestampLen; i >= lim; i-- {
-		if isTimestamp(s[i : i+timestampLen]) {
-			sl.Time = string(s[i : i+timestampLen])
-			return i
+		if s[i+8] == ':' && isTimestamp(s[i:i+timestampLen]) {
+			return i, i
 		}
 	}
-	return begin
+	return begin, -1
 }
 
 // isTimestamp matches vLLM's "MM-DD HH:MM:SS".
@@ -299,10 +323,6 @@ func isTimestamp(b []byte) bool {
 }
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
-
-func isKeyByte(c byte) bool {
-	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == ' ' || c == '-' || c == '_'
-}
 
 func atoi(b []byte) int {
 	n := 0
