@@ -273,4 +273,3 @@ func TestThroughputExcerpts(t *testing.T) {
 	}
 	set.checkAllUsed()
 }
-

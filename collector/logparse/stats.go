@@ -77,11 +77,11 @@ type occurrence struct {
 	vals    lineValues
 	set     uint16
 	begin   int  // first byte of the line's own prefix (timestamp, engine)
-	stop  int  // where the field scan stopped
-	good  int  // end of the last field parsed completely
-	cut   bool // the text ended inside a field
-	ok    bool // prompt and generation throughput were both read
-	why   string
+	stop    int  // where the field scan stopped
+	good    int  // end of the last field parsed completely
+	cut     bool // the text ended inside a field
+	ok      bool // prompt and generation throughput were both read
+	why     string
 }
 
 // ParseStatsLine parses the first stats line in one physical line (ANSI
