@@ -543,3 +543,53 @@ func TestExplain(t *testing.T) {
 		t.Errorf("explain of a tree: %v", err)
 	}
 }
+
+// TestRetriesInOneDirectory: an OOM attempt then a successful retry (and
+// the stats-merge job) in one inference_logs: one OK run with three
+// attempts, the failed one marked. The OOM line is from
+// ../shared/reference/vllm-logs/failures.txt §3.
+func TestRetriesInOneDirectory(t *testing.T) {
+	root := t.TempDir()
+	r := synthtree.Run{Experiment: "e", Model: "google/gemma-3-1b-it", TP: 1, PP: 1, DP: 1, Spec: "none",
+		EngineInputTPS: 100, EngineOutputTPS: 1000, Mixed: 3, Steady: 10, JobID: 300}
+	dir := mustWrite(t, r, root)
+	slurm := filepath.Join(dir, "inference_logs", "slurm_logs")
+	oom := "0: (EngineCore_DP0 pid=8884) ERROR 10-31 15:15:48 [core.py:708] torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 786.00 MiB. GPU 0 has a total capacity of 79.11 GiB of which 140.75 MiB is free.\n"
+	if err := os.WriteFile(filepath.Join(slurm, "299_0.out"), []byte(oom), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(slurm, "301_0.out"), []byte("merge_stats done\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run := collect(t, Options{Root: root}).Snapshots[0].Runs[0]
+	if !run.OK() || len(run.Attempts) != 3 {
+		t.Fatalf("status %+v with %d attempts, want ok with 3", run.Status, len(run.Attempts))
+	}
+	states := map[string]string{}
+	for _, a := range run.Attempts {
+		states[a.JobID] = a.State + "/" + a.Reason
+	}
+	want := map[string]string{"299": "failed/OOM", "300": "ok/", "301": "ok/"}
+	for id, w := range want {
+		if states[id] != w {
+			t.Errorf("attempt %s: %q, want %q (all: %v)", id, states[id], w, states)
+		}
+	}
+}
+
+// TestPendingLineupRun: a lineup run directory with only run.json (not
+// started yet) is an incomplete run, not a skip.
+func TestPendingLineupRun(t *testing.T) {
+	root := t.TempDir()
+	dir := filepath.Join(root, "exp", "pending")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := rundir.WriteManifest(dir, &rundir.Manifest{Experiment: "exp", Name: "pending", Model: "Qwen/Qwen3-1.7B", Config: snapshot.Config{TP: 2, PP: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	runs := collect(t, Options{Root: root}).Snapshots[0].Runs
+	if len(runs) != 1 || runs[0].Status.State != snapshot.StateIncomplete || runs[0].Model != "Qwen/Qwen3-1.7B" || runs[0].Config.TP != 2 {
+		t.Errorf("pending run collected as %+v", runs)
+	}
+}

@@ -216,13 +216,25 @@ func parseRun(r *runDir) *parsedRun {
 			}
 		}
 	}
+	// In a finished run the newest job is the one that finished it (no job
+	// runs after a success), so only the older attempts are searched.
+	newest := ""
+	if p.finished() {
+		for _, f := range r.Files {
+			if id := JobID(path.Base(f.Rel)); strings.HasPrefix(f.Rel, "slurm_logs/") && (newest == "" || newerJob(id, newest)) {
+				newest = id
+			}
+		}
+	}
 	var serverLogs, nodeLogs []*fileRef
 	for i := range r.Files {
 		f := &r.Files[i]
 		switch {
 		case strings.HasPrefix(f.Rel, "slurm_logs/"):
 			o := outLog{Rel: f.Rel, JobID: JobID(path.Base(f.Rel))}
-			o.Reason, o.Evidence = classify(p, r, f)
+			if newest == "" || o.JobID != newest {
+				o.Reason, o.Evidence = classify(p, r, f)
+			}
 			p.Outs = append(p.Outs, o)
 		case strings.HasPrefix(f.Rel, "server_logs/"):
 			serverLogs = append(serverLogs, f)
