@@ -210,7 +210,7 @@ func Launch(ctx context.Context, o Options) (*Summary, error) {
 		}
 	}
 	ms := p.manifests()
-	obs, err := newObserver(ctx, o.Executor, ms)
+	obs, err := newObserver(ctx, o.Executor, ms, false)
 	if err != nil {
 		return nil, err
 	}
@@ -363,9 +363,14 @@ func Status(ctx context.Context, o Options) ([]StatusRow, error) {
 		return nil, err
 	}
 	ms := p.manifests()
-	obs, err := newObserver(ctx, o.Executor, ms)
+	// Status carries on without squeue: the run directories still tell
+	// what ended; what did not is shown as unknown.
+	obs, err := newObserver(ctx, o.Executor, ms, true)
 	if err != nil {
 		return nil, err
+	}
+	if obs.aliveErr != nil && o.Stderr != nil {
+		fmt.Fprintf(o.Stderr, "warning: %v; states come from the run directories only\n", obs.aliveErr)
 	}
 	rows := make([]StatusRow, len(p.dirs))
 	for i, dir := range p.dirs {

@@ -379,3 +379,57 @@ runs:
 		}
 	}
 }
+
+// brokenQueue is a cluster whose squeue fails.
+type brokenQueue struct{ *fakeExec }
+
+func (b brokenQueue) Alive(ctx context.Context, ids []string) (map[string]JobState, error) {
+	return nil, &CommandError{Args: []string{"squeue"}, Stderr: "slurm_load_jobs error: Unable to contact slurm controller", Err: errors.New("exit status 1")}
+}
+
+func TestStatusWithoutSqueue(t *testing.T) {
+	wd := t.TempDir()
+	cfg := writeConfig(t, wd, sixRuns)
+	ex := newFake()
+	sum, err := Launch(context.Background(), opts(cfg, wd, ex, io.Discard))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writeStatus(t, sum.Decisions[0].Dir, rundir.Status{State: rundir.StatusOK, JobID: "100"})
+	var errOut bytes.Buffer
+	o := opts(cfg, wd, brokenQueue{ex}, &errOut)
+	rows, err := Status(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].State != StateDone || rows[1].State != StateUnknown || rows[1].JobID != "101" {
+		t.Errorf("rows %+v %+v", rows[0], rows[1])
+	}
+	if !strings.Contains(errOut.String(), "warning: ask slurm which jobs are alive: squeue: exit status 1: slurm_load_jobs error") {
+		t.Errorf("stderr %q", errOut.String())
+	}
+	// Launch must not guess: without squeue it stops before submitting.
+	if _, err := Launch(context.Background(), o); err == nil || !strings.Contains(err.Error(), "Unable to contact slurm controller") {
+		t.Errorf("launch without squeue: %v", err)
+	}
+}
+
+func TestTemplateOverride(t *testing.T) {
+	wd := t.TempDir()
+	cfg := writeConfig(t, wd, sixRuns)
+	tmpl := filepath.Join(wd, "my.tmpl")
+	os.WriteFile(tmpl, []byte("#!/bin/bash\n# custom {{q .Run.Name}}\n{{range .Directives}}#SBATCH {{.}}\n{{end}}"), 0o644)
+	var out bytes.Buffer
+	o := opts(cfg, wd, newFake(), &out)
+	o.Template, o.DryRun, o.Verbose = tmpl, true, true
+	if _, err := Launch(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(out.String(), "    # custom small_tp2\n") {
+		t.Errorf("custom template not used:\n%s", out.String())
+	}
+	os.WriteFile(tmpl, []byte("{{.NoSuchField}}"), 0o644)
+	if _, err := Launch(context.Background(), o); err == nil || !strings.Contains(err.Error(), "NoSuchField") {
+		t.Errorf("broken template: %v", err)
+	}
+}

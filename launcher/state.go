@@ -20,6 +20,9 @@ const (
 	StateRunning      = "running"
 	StateDone         = "done"
 	StateFailed       = "failed"
+	// StateUnknown is shown by `lineup status` when the scheduler cannot
+	// be asked and the run directory does not say how the job ended.
+	StateUnknown = "unknown"
 )
 
 // RunState is what is known about one run directory.
@@ -47,15 +50,18 @@ func (s RunState) Label() string {
 // observer answers questions about jobs for many runs with one squeue (and
 // at most one sacct) call.
 type observer struct {
-	exec    Executor
-	alive   map[string]JobState
+	exec Executor
+	// aliveErr is set when squeue failed and the caller chose to carry on
+	// with the run directories alone (lineup status).
+	aliveErr error
+	alive    map[string]JobState
 	history map[string]JobState
 	histErr error
 }
 
 // newObserver asks the executor once about the jobs recorded in the
 // manifests.
-func newObserver(ctx context.Context, ex Executor, manifests map[string]*rundir.Manifest) (*observer, error) {
+func newObserver(ctx context.Context, ex Executor, manifests map[string]*rundir.Manifest, tolerant bool) (*observer, error) {
 	o := &observer{exec: ex}
 	var ids []string
 	for _, m := range manifests {
@@ -71,7 +77,11 @@ func newObserver(ctx context.Context, ex Executor, manifests map[string]*rundir.
 	}
 	alive, err := ex.Alive(ctx, ids)
 	if err != nil {
-		return nil, fmt.Errorf("ask %s which jobs are alive: %w", ex.Name(), err)
+		err = fmt.Errorf("ask %s which jobs are alive: %w", ex.Name(), err)
+		if !tolerant {
+			return nil, err
+		}
+		o.aliveErr, alive = err, map[string]JobState{}
 	}
 	o.alive = alive
 	var finished []string
@@ -128,6 +138,11 @@ func (o *observer) classify(dir string, m *rundir.Manifest) RunState {
 	}
 	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return RunState{State: StateFailed, Reason: snapshot.ReasonUnknown, JobID: sub.JobID, Detail: err.Error(), Source: "status.json"}
+	}
+	if o.aliveErr != nil && sub.Executor == o.exec.Name() {
+		if _, ok := o.history[sub.JobID]; !ok {
+			return RunState{State: StateUnknown, JobID: sub.JobID, Detail: o.aliveErr.Error(), Source: "run.json"}
+		}
 	}
 	// The job is gone and left no status.json of its own.
 	rs := RunState{State: StateFailed, JobID: sub.JobID, Detail: "job " + sub.JobID + " ended without writing " + rundir.StatusFile}

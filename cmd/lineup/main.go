@@ -38,6 +38,8 @@ type command struct {
 // commands lists the subcommands in the order `lineup -h` shows them.
 func commands() []command {
 	return []command{
+		launchCommand(),
+		statusCommand(),
 		collectCommand(),
 		explainCommand(),
 		budgetCommand(),

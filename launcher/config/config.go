@@ -232,7 +232,9 @@ func (f *File) parseRun(n *yaml.Node, field string) (Run, error) {
 
 // NormKey spells an argument key the one way lineup uses: lower case with
 // dashes ("max_num_seqs" and "max-num-seqs" are the same key).
-func NormKey(k string) string { return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(k), "_", "-")) }
+func NormKey(k string) string {
+	return strings.ToLower(strings.ReplaceAll(strings.TrimSpace(k), "_", "-"))
+}
 
 func (f *File) parseArgs(n *yaml.Node, field string) (Args, error) {
 	if n.Tag == "!!null" {

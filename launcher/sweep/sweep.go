@@ -378,8 +378,8 @@ func build(f *config.File, rs config.Run, vals []value, swept map[string]bool) (
 	if nodesPerTask > 0 {
 		r.Nodes = nodesPerTask
 		if r.GPUs > r.Nodes*r.GPUsPerNode {
-			return r, f.Errorf(rs.Pos, "nodes-per-task", "run %q needs tp x pp x dp = %d x %d x %d = %d GPUs but nodes-per-task x gpus-per-node = %d x %d = %d",
-				runLabel(rs.Name, r), c.TP, c.PP, dp, r.GPUs, r.Nodes, r.GPUsPerNode, r.Nodes*r.GPUsPerNode)
+			return r, f.Errorf(rs.Pos, "nodes-per-task", "run %q (model %s) needs tp x pp x dp = %d x %d x %d = %d GPUs but nodes-per-task x gpus-per-node = %d x %d = %d",
+				rs.Name, r.Model, c.TP, c.PP, dp, r.GPUs, r.Nodes, r.GPUsPerNode, r.Nodes*r.GPUsPerNode)
 		}
 	} else {
 		r.Nodes = (r.GPUs + r.GPUsPerNode - 1) / r.GPUsPerNode
@@ -414,10 +414,6 @@ func addExtra(m map[string]string, v value) map[string]string {
 	}
 	m[v.key] = v.Text
 	return m
-}
-
-func runLabel(exp string, r Run) string {
-	return fmt.Sprintf("%s (model %s)", exp, r.Model)
 }
 
 // name derives a run's name: the experiment, the model's short name when
