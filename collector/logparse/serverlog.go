@@ -113,6 +113,7 @@ func (p *logParser) addStats(occ *occurrence) {
 	}
 	if p.log.Stats == nil {
 		p.log.Stats = make([]StatsLine, 0, slabLines)
+		p.times = make([]byte, 0, slabLines*timestampLen)
 	}
 	p.log.Stats = append(p.log.Stats, occ.line)
 	if occ.hasTime {

@@ -135,27 +135,19 @@ loop:
 			p++
 		}
 		k := p
-		win := s[k:min(len(s), k+maxKeyBytes)]
-		c := bytes.IndexByte(win, ':')
-		if c < 0 {
-			if k+len(win) == len(s) {
-				occ.cut = true // the text ends inside a key
-				p = len(s)
-			} else {
-				partial = true // a separator promised another field
-			}
+		kind, next, st := readKey(s, k)
+		if st == keyCut {
+			occ.cut, p = true, len(s)
 			break
 		}
-		p = k + c
-		if p == k {
-			partial = true
+		if st == keyBad {
+			partial = true // a separator promised another field
 			break
 		}
-		kind := classify(s[k:p])
 		if k == a && kind != kPrompt {
 			break
 		}
-		p++
+		p = next
 		for p < len(s) && s[p] == ' ' {
 			p++
 		}
@@ -332,6 +324,73 @@ func atoi(b []byte) int {
 	return n
 }
 
+// readKey outcomes.
+const (
+	keyOK  = iota
+	keyCut // the text ends inside the key
+	keyBad // no "Key:" here
+)
+
+// readKey reads the key of the field at k and returns its kind and the
+// offset just after its colon.
+func readKey(s []byte, k int) (kind, next, st int) {
+	if kind, n := exactKey(s[k:]); n > 0 {
+		return kind, k + n, keyOK
+	}
+	win := s[k:min(len(s), k+maxKeyBytes)]
+	c := bytes.IndexByte(win, ':')
+	switch {
+	case c < 0 && k+len(win) == len(s):
+		return kUnknown, len(s), keyCut
+	case c <= 0:
+		return kUnknown, k, keyBad
+	}
+	return classify(win[:c]), k + c + 1, keyOK
+}
+
+// exactKey matches the keys exactly as vLLM prints them, which is nearly
+// always; classify handles the damaged ones.
+func exactKey(s []byte) (kind, n int) {
+	if len(s) < 8 {
+		return kUnknown, 0
+	}
+	lit := func(k int, key string) (int, int) {
+		if len(s) >= len(key) && string(s[:len(key)]) == key {
+			return k, len(key)
+		}
+		return kUnknown, 0
+	}
+	switch s[0] {
+	case 'A':
+		if s[4] == 'p' {
+			return lit(kPrompt, "Avg prompt throughput:")
+		}
+		return lit(kGeneration, "Avg generation throughput:")
+	case 'R':
+		return lit(kRunning, "Running:")
+	case 'W':
+		return lit(kWaiting, "Waiting:")
+	case 'S':
+		return lit(kSwapped, "Swapped:")
+	case 'P':
+		if s[1] == 'e' {
+			return lit(kWaiting, "Pending:")
+		}
+		return lit(kPrefix, "Prefix cache hit rate:")
+	case 'D':
+		return lit(kDeferred, "Deferred:")
+	case 'G':
+		return lit(kGPUKV, "GPU KV cache usage:")
+	case 'C':
+		return lit(kCPUKV, "CPU KV cache usage:")
+	case 'M':
+		return lit(kMM, "MM cache hit rate:")
+	case 'E':
+		return lit(kExternal, "External prefix cache hit rate:")
+	}
+	return kUnknown, 0
+}
+
 // classify names a stats-line key. Matching on the first words tolerates
 // the damage seen in pasted logs ("Avg generation throughpu t", "GPU KV
 // cache u sage").
@@ -439,40 +498,40 @@ func matchLit(s []byte, lit string) (int, bool) {
 }
 
 // parseNumber reads a non-negative decimal ("1003.7", "26", "nan") at the
-// start of s and returns its value and length (0 when there is none).
+// start of s and returns its value and length (0 when there is none). Up to
+// 15 significant digits the value is computed exactly as strconv would
+// (an integer mantissa divided by an exact power of ten); longer numbers go
+// through strconv.
 func parseNumber(s []byte) (float64, int) {
-	if len(s) >= 3 && (s[0] == 'n' || s[0] == 'N') && (s[1]|0x20) == 'a' && (s[2]|0x20) == 'n' {
-		return math.NaN(), 3
-	}
 	var mant uint64
-	digits, frac, i := 0, -1, 0
-	for ; i < len(s); i++ {
-		c := s[i]
-		if isDigit(c) {
-			if digits < 19 {
-				mant = mant*10 + uint64(c-'0')
-			}
-			digits++
-			if frac >= 0 {
-				frac++
-			}
-			continue
-		}
-		if c == '.' && frac < 0 && i+1 < len(s) && isDigit(s[i+1]) {
-			frac = 0
-			continue
-		}
-		break
+	i := 0
+	for i < len(s) && s[i]-'0' < 10 {
+		mant = mant*10 + uint64(s[i]-'0')
+		i++
 	}
-	if digits == 0 {
+	if i == 0 {
+		if len(s) >= 3 && (s[0]|0x20) == 'n' && (s[1]|0x20) == 'a' && (s[2]|0x20) == 'n' {
+			return math.NaN(), 3
+		}
 		return 0, 0
 	}
-	if digits <= 15 && frac <= 22 {
-		v := float64(mant)
-		if frac > 0 {
-			v /= pow10[frac]
+	digits, frac := i, 0
+	if i+1 < len(s) && s[i] == '.' && s[i+1]-'0' < 10 {
+		i++
+		start := i
+		for i < len(s) && s[i]-'0' < 10 {
+			mant = mant*10 + uint64(s[i]-'0')
+			i++
 		}
-		return v, i
+		frac = i - start
+		digits += frac
+	}
+	switch {
+	case digits > 15:
+	case frac == 0:
+		return float64(mant), i
+	default:
+		return float64(mant) / pow10[frac], i
 	}
 	v, err := strconv.ParseFloat(string(s[:i]), 64)
 	if err != nil {
