@@ -25,6 +25,7 @@ const (
 	WarnNoServerLog          = "server_log_missing"
 	WarnThroughputMismatch   = "throughput_mismatch"
 	WarnStatsLinesDropped    = "stats_lines_dropped"
+	WarnIdleSteadyLines      = "idle_steady_lines"
 	WarnModelUnresolved      = "model_unresolved"
 	WarnDPMismatch           = "dp_engines_mismatch"
 	WarnRunJSONUnreadable    = "run_json_unreadable"
@@ -383,6 +384,9 @@ func gate(p *parsedRun, run *snapshot.Run, warn func(code, field, format string,
 		warn(WarnNeverSteady, "metrics.output_tps_per_gpu", "the timeline never reaches steady state (all %d stats lines have prompt throughput > 0): output throughput is the mean of mixed lines", thr.Mixed)
 	case thr.Steady < MinSteadyLines:
 		warn(WarnFewSteadyLines, "metrics.output_tps_per_gpu", "only %d steady stats lines (fewer than %d)", thr.Steady, MinSteadyLines)
+	}
+	if thr.UsedSteady && thr.SteadyIdle > 0 && run.Metrics.Method == "stats_lines" {
+		warn(WarnIdleSteadyLines, "metrics.output_tps_per_gpu", "%d of the %d steady stats lines show an idle server (generation 0 too); like the seed, they are averaged in and lower the output throughput", thr.SteadyIdle, thr.Steady)
 	}
 	if n, text := droppedSummary(p.Dropped); n > 0 {
 		warn(WarnStatsLinesDropped, "timeline", "%d damaged stats lines dropped (%s)", n, text)

@@ -593,3 +593,37 @@ func TestPendingLineupRun(t *testing.T) {
 		t.Errorf("pending run collected as %+v", runs)
 	}
 }
+
+// TestIdleTailWarns: a server that idles after the work (generation 0 in
+// the last steady lines, as in the vllm_throughput_lines.txt §B "Avg prompt
+// throughput: 0.0 tokens/s, Avg generation throughput: 0.0 tokens/s" lines)
+// keeps the seed's mean but is flagged.
+func TestIdleTailWarns(t *testing.T) {
+	root := t.TempDir()
+	r := synthtree.Run{Experiment: "e", Model: "google/gemma-3-1b-it", TP: 1, PP: 1, DP: 1, Spec: "none",
+		EngineInputTPS: 100, EngineOutputTPS: 1000, Mixed: 2, Steady: 6, JobID: 1}
+	dir := mustWrite(t, r, root)
+	log := filepath.Join(dir, "inference_logs", "server_logs", "server_rank_00000_node_-1.log")
+	f, err := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const idle = 2
+	for i := range idle {
+		fmt.Fprintf(f, "(APIServer pid=3646) INFO 02-05 16:00:%02d [loggers.py:257] Engine 000: Avg prompt throughput: 0.0 tokens/s, Avg generation throughput: 0.0 tokens/s, Running: 0 reqs, Waiting: 0 reqs, GPU KV cache usage: 0.0%%, Prefix cache hit rate: 0.0%%\n", 10*i)
+	}
+	f.Close()
+	run := collect(t, Options{Root: root}).Snapshots[0].Runs[0]
+	// The seed's mean: the steady lines' sum over steady + idle lines.
+	want := r.EngineOutputTPS * float64(r.Steady) / float64(r.Steady+idle)
+	if run.Metrics.TokensOutputPerSec == nil || math.Abs(*run.Metrics.TokensOutputPerSec-want) > 0.01 {
+		t.Errorf("output %v, want %v", run.Metrics.TokensOutputPerSec, want)
+	}
+	found := false
+	for _, w := range run.Warnings {
+		found = found || (w.Code == WarnIdleSteadyLines && w.Field == "metrics.output_tps_per_gpu")
+	}
+	if !found {
+		t.Errorf("no %s warning: %+v", WarnIdleSteadyLines, run.Warnings)
+	}
+}

@@ -92,6 +92,7 @@ type timeline struct {
 type throughput struct {
 	EngineIn, EngineOut    optFloat
 	Engines, Mixed, Steady int
+	SteadyIdle             int
 	UsedSteady             bool
 	Timeline               timeline
 }
@@ -322,7 +323,7 @@ func startupOf(s logparse.Startup) startupFacts {
 func throughputOf(t logparse.Throughput) throughput {
 	out := throughput{
 		EngineIn: floatOpt(t.EngineInputTPS), EngineOut: floatOpt(t.EngineOutputTPS),
-		Engines: t.Engines, Mixed: t.Mixed, Steady: t.Steady, UsedSteady: t.UsedSteady,
+		Engines: t.Engines, Mixed: t.Mixed, Steady: t.Steady, SteadyIdle: t.SteadyIdle, UsedSteady: t.UsedSteady,
 	}
 	pts := downsample(t.Timeline, MaxTimelinePoints)
 	tl := &out.Timeline
