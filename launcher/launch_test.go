@@ -433,3 +433,45 @@ func TestTemplateOverride(t *testing.T) {
 		t.Errorf("broken template: %v", err)
 	}
 }
+
+func TestSlurmHistoryFallsBackToJobCompLog(t *testing.T) {
+	var calls [][]string
+	s := &Slurm{Run: func(ctx context.Context, args []string) ([]byte, error) {
+		calls = append(calls, args)
+		if args[1] != "-c" {
+			// What sacct says without slurmdbd (slurm-single-node.md).
+			return nil, &CommandError{Args: args, Stderr: "Slurm accounting storage is disabled", Err: errors.New("exit status 1")}
+		}
+		// sacct -c output measured on the CI cluster.
+		return []byte("24|FAILED|00:00:04\n25|TIMEOUT|00:01:07\n"), nil
+	}}
+	m, err := s.History(context.Background(), []string{"25"})
+	if err != nil || len(m) != 1 || m["25"].State != "TIMEOUT" || len(calls) != 2 {
+		t.Fatalf("%+v %v %q", m, err, calls)
+	}
+	s.Run = func(ctx context.Context, args []string) ([]byte, error) {
+		return nil, &CommandError{Args: args, Err: errors.New("exit status 1")}
+	}
+	if _, err := s.History(context.Background(), []string{"25"}); !errors.Is(err, ErrNoAccounting) {
+		t.Errorf("no accounting: %v", err)
+	}
+	o := &observer{exec: s, history: map[string]JobState{"7": {State: "TIMEOUT"}, "8": {State: "CANCELLED"}, "9": {State: "OUT_OF_MEMORY"}}}
+	for id, want := range map[string]string{"7": snapshot.ReasonTimeout, "8": snapshot.ReasonCancelled, "9": snapshot.ReasonOOM, "10": ""} {
+		if got := o.reasonFromHistory(id); got != want {
+			t.Errorf("job %s: %q, want %q", id, got, want)
+		}
+	}
+}
+
+// The bundled examples expand as their comments say.
+func TestExamples(t *testing.T) {
+	for file, want := range map[string]int{"examples/small.yaml": 3 * 2, "examples/tiered.yaml": 2*4 + 2*3*3*2*3} {
+		sum, err := Launch(context.Background(), Options{Config: file, WorkDir: t.TempDir(), DryRun: true, Executor: newFake(), Stdout: io.Discard, Stderr: io.Discard})
+		if err != nil {
+			t.Fatalf("%s: %v", file, err)
+		}
+		if sum.Runs != want || sum.Submitted != want {
+			t.Errorf("%s: %s, want %d runs", file, sum, want)
+		}
+	}
+}
