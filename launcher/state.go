@@ -55,8 +55,8 @@ type observer struct {
 	// with the run directories alone (lineup status).
 	aliveErr error
 	alive    map[string]JobState
-	history map[string]JobState
-	histErr error
+	history  map[string]JobState
+	histErr  error
 }
 
 // newObserver asks the executor once about the jobs recorded in the
