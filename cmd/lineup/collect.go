@@ -12,6 +12,7 @@ import (
 
 	"github.com/lineup-dev/lineup/collector"
 	"github.com/lineup-dev/lineup/collector/catalog"
+	"github.com/lineup-dev/lineup/collector/snapshot"
 )
 
 // loadResolver reads the model catalog; a missing default catalog means
@@ -59,6 +60,9 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if *root == "" || fs.NArg() > 0 {
 		return usageError{errors.New("collect needs -root DIR and no other arguments")}
 	}
+	if *id != "" && !snapshot.ValidID(*id) {
+		return usageError{fmt.Errorf("-id %q: use lower-case letters, digits, '.', '_' and '-'", *id)}
+	}
 	if *gpusPerNode < 1 {
 		return usageError{fmt.Errorf("-gpus-per-node %d: must be at least 1", *gpusPerNode)}
 	}
@@ -94,6 +98,9 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		fmt.Fprintln(stdout)
 	}
 	collector.PrintSummary(stdout, res.Report)
+	if res.Report.Runs == 0 {
+		return fmt.Errorf("no runs found under %s (no run.json, inference_logs/ or logs/inference/): nothing written", *root)
+	}
 	w, err := collector.Write(res, collector.WriteOptions{OutDir: *out, Force: *force, CSV: *csvFile})
 	if err != nil {
 		return err
