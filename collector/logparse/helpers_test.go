@@ -187,6 +187,8 @@ func fmtStartup(st Startup) string {
 	str("version", st.VLLMVersion)
 	str("model", st.Model)
 	str("gpu", st.GPU)
+	str("driver", st.DriverVersion)
+	str("cuda", st.CUDAVersion)
 	for _, f := range []struct {
 		k string
 		v *int

@@ -41,6 +41,8 @@ func TestPrefixesAndDamage(t *testing.T) {
 		{"relative logger path", strings.Replace(v1Line, "[loggers.py:271]", "[v1/metrics/loggers.py:271]", 1) + "\n", []string{"L1 " + v1Want}},
 		{"tqdm overwrites before", "Loading: 10%\rLoading: 100%\r" + v1Line + "\n", []string{"L1 " + v1Want}},
 		{"tqdm overwrite inside", v1Line[:120] + "\r" + v1Line + "\n", []string{"L1 " + v1Want}},
+		// the time of the first segment must not leak into the second
+		{"tqdm segment without time", v1Line[:60] + "\rEngine 000: " + v1Line[strings.Index(v1Line, "Avg"):] + "\n", []string{"L1 e0 p=0 g=1055.3 R=18 W=43 kv=95.9 px=0"}},
 		{"u sage", strings.Replace(v1Line, "usage", "u sage", 1) + "\n", []string{"L1 " + v1Want}},
 		{"26.0 %", strings.Replace(v1Line, "95.9%", "95.9 %", 1) + "\n", []string{"L1 " + v1Want}},
 		{"nan%", strings.Replace(v1Line, "95.9%", "nan%", 1) + "\n", []string{"L1 e0 @05-19 10:13:11 p=0 g=1055.3 R=18 W=43 px=0"}},

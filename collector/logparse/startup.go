@@ -37,6 +37,11 @@ type Startup struct {
 	// values as printed (strings unquoted, lists and dicts verbatim).
 	NonDefaultArgs map[string]string
 
+	// DriverVersion and CUDAVersion come from the nvidia-smi table header
+	// ("Driver Version: 580.159.04     CUDA Version: 13.0"), when a job
+	// script printed it.
+	DriverVersion, CUDAVersion string
+
 	// GPUBlocks is V0's "# GPU blocks: N" or V1's "num_gpu_blocks is: N".
 	GPUBlocks *int64
 	// MaxModelLen is the config line's max_seq_len or args' max_model_len.
@@ -68,6 +73,8 @@ var (
 	kGPUBlocks    = []byte("# GPU blocks: ")
 	kNumGPUBlocks = []byte("num_gpu_blocks is: ")
 	kCollectVer   = []byte("vLLM Version")
+	kDriver       = []byte("Driver Version: ")
+	kCUDA         = []byte("CUDA Version: ")
 	kBannerVer    = []byte("█  version ")
 	kBannerModel  = []byte("█  model ")
 )
@@ -132,6 +139,14 @@ func (st *Startup) scan(text []byte) int {
 	}
 	if st.GPU == "" {
 		st.scanGPU(text)
+	}
+	if st.DriverVersion == "" {
+		if i := bytes.Index(text, kDriver); i >= 0 {
+			st.DriverVersion = versionToken(text[i+len(kDriver):])
+			if j := bytes.Index(text, kCUDA); j >= 0 {
+				st.CUDAVersion = versionToken(text[j+len(kCUDA):])
+			}
+		}
 	}
 	if st.GPUBlocks == nil {
 		for _, k := range [][]byte{kGPUBlocks, kNumGPUBlocks} {

@@ -112,6 +112,19 @@ func TestStartupThroughWrappers(t *testing.T) {
 	})
 }
 
+// TestNvidiaSMI: the GPU and driver as a job script's nvidia-smi prints
+// them into the .out (nvidia-smi-output.md: "nvidia-smi -L" and the table
+// header).
+func TestNvidiaSMI(t *testing.T) {
+	text := "GPU 0: NVIDIA H200 (UUID: GPU-7f988403-5903-d217-3c3a-2a4b5033a999)\n" +
+		"| NVIDIA-SMI 580.159.04             Driver Version: 580.159.04     CUDA Version: 13.0     |\n"
+	log, err := ParseServerLog(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkStartup(t, log.Startup, Startup{GPU: "NVIDIA H200", DriverVersion: "580.159.04", CUDAVersion: "13.0"})
+}
+
 func TestParsePyDict(t *testing.T) {
 	tests := []struct {
 		in     string

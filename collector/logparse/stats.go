@@ -85,27 +85,37 @@ type occurrence struct {
 }
 
 // ParseStatsLine parses the first stats line in one physical line (ANSI
-// codes stripped, any prefix skipped). LineNo is set to 1. ok is false when
-// the line holds no stats line with both throughputs.
+// codes stripped, any prefix skipped, '\r'-separated tqdm segments taken one
+// by one). LineNo is set to 1. ok is false when the line holds no stats line
+// with both throughputs.
 func ParseStatsLine(line []byte) (StatsLine, bool) {
 	line = stripANSI(line, nil)
-	for pos := 0; ; {
-		a := bytes.Index(line[pos:], []byte(anchor))
-		if a < 0 {
-			return StatsLine{}, false
+	for len(line) > 0 {
+		seg := line
+		if i := bytes.IndexByte(line, '\r'); i >= 0 {
+			seg, line = line[:i], line[i+1:]
+		} else {
+			line = nil
 		}
-		a += pos
-		occ := parseOccurrence(line, a, pos)
-		if occ.ok {
-			occ.line.LineNo = 1
-			occ.attach(new(lineValues))
-			if occ.hasTime {
-				occ.line.Time = string(occ.time[:])
+		for pos := 0; ; {
+			a := bytes.Index(seg[pos:], []byte(anchor))
+			if a < 0 {
+				break
 			}
-			return occ.line, true
+			a += pos
+			occ := parseOccurrence(seg, a, pos)
+			if occ.ok {
+				occ.line.LineNo = 1
+				occ.attach(new(lineValues))
+				if occ.hasTime {
+					occ.line.Time = string(occ.time[:])
+				}
+				return occ.line, true
+			}
+			pos = max(occ.stop, a+len(anchor))
 		}
-		pos = max(occ.stop, a+len(anchor))
 	}
+	return StatsLine{}, false
 }
 
 // parseOccurrence reads the stats line whose "Avg prompt" anchor is at a;

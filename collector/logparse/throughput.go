@@ -75,6 +75,14 @@ type sample struct {
 //     trailing partial interval) are left out. KV usage is averaged, the
 //     queue lengths and throughputs summed.
 //   - Otherwise every line is a sample.
+//
+// Then, as the seed: EngineInputTPS is the mean prompt throughput of the
+// samples with prompt > 0 (mixed); EngineOutputTPS is the mean generation
+// throughput of the samples with prompt == 0 (steady), or of the mixed ones
+// when there is no steady sample. An idle sample (prompt 0 and generation 0,
+// the server waiting for work) counts as steady, exactly as in the seed, so
+// idle time at the start or the end of a run lowers the output mean; the
+// count is in SteadyIdle for the caller's validity warning.
 func Summarize(lines []StatsLine) Throughput {
 	samples, engines := samplesOf(lines)
 	t := Throughput{Engines: engines}
