@@ -112,8 +112,9 @@ func (p *logParser) addStats(occ *occurrence) {
 		p.slab = p.slab[1:]
 	}
 	if p.log.Stats == nil {
-		p.log.Stats = make([]StatsLine, 0, slabLines)
-		p.times = make([]byte, 0, slabLines*timestampLen)
+		// a typical run logs a few hundred stats lines
+		p.log.Stats = make([]StatsLine, 0, 2*slabLines)
+		p.times = make([]byte, 0, 2*slabLines*timestampLen)
 	}
 	p.log.Stats = append(p.log.Stats, occ.line)
 	if occ.hasTime {

@@ -364,39 +364,41 @@ func exactKey(s []byte) (kind, n int) {
 	if len(s) < 8 {
 		return kUnknown, 0
 	}
-	lit := func(k int, key string) (int, int) {
-		if len(s) >= len(key) && string(s[:len(key)]) == key {
-			return k, len(key)
-		}
-		return kUnknown, 0
-	}
+	var key string
 	switch s[0] {
 	case 'A':
 		if s[4] == 'p' {
-			return lit(kPrompt, "Avg prompt throughput:")
+			kind, key = kPrompt, "Avg prompt throughput:"
+		} else {
+			kind, key = kGeneration, "Avg generation throughput:"
 		}
-		return lit(kGeneration, "Avg generation throughput:")
 	case 'R':
-		return lit(kRunning, "Running:")
+		kind, key = kRunning, "Running:"
 	case 'W':
-		return lit(kWaiting, "Waiting:")
+		kind, key = kWaiting, "Waiting:"
 	case 'S':
-		return lit(kSwapped, "Swapped:")
+		kind, key = kSwapped, "Swapped:"
 	case 'P':
 		if s[1] == 'e' {
-			return lit(kWaiting, "Pending:")
+			kind, key = kWaiting, "Pending:"
+		} else {
+			kind, key = kPrefix, "Prefix cache hit rate:"
 		}
-		return lit(kPrefix, "Prefix cache hit rate:")
 	case 'D':
-		return lit(kDeferred, "Deferred:")
+		kind, key = kDeferred, "Deferred:"
 	case 'G':
-		return lit(kGPUKV, "GPU KV cache usage:")
+		kind, key = kGPUKV, "GPU KV cache usage:"
 	case 'C':
-		return lit(kCPUKV, "CPU KV cache usage:")
+		kind, key = kCPUKV, "CPU KV cache usage:"
 	case 'M':
-		return lit(kMM, "MM cache hit rate:")
+		kind, key = kMM, "MM cache hit rate:"
 	case 'E':
-		return lit(kExternal, "External prefix cache hit rate:")
+		kind, key = kExternal, "External prefix cache hit rate:"
+	default:
+		return kUnknown, 0
+	}
+	if len(s) >= len(key) && string(s[:len(key)]) == key {
+		return kind, len(key)
 	}
 	return kUnknown, 0
 }
