@@ -359,7 +359,7 @@ func (p *logParser) tryCont(text []byte) bool {
 // (a vLLM timestamp near its start, a log level, a process prefix) rather
 // than continuing a wrapped line.
 func looksLikeRecord(t []byte) bool {
-	if bytes.IndexByte(t, '\r') >= 0 || len(bytes.TrimSpace(t)) == 0 {
+	if bytes.IndexByte(t, '\r') >= 0 || len(bytes.TrimSpace(t)) == 0 || bytes.Contains(t, []byte(anchor)) {
 		return true
 	}
 	switch t[0] {

@@ -125,6 +125,20 @@ func TestNvidiaSMI(t *testing.T) {
 	checkStartup(t, log.Startup, Startup{GPU: "NVIDIA H200", DriverVersion: "580.159.04", CUDAVersion: "13.0"})
 }
 
+// TestContinuationStops: a config line cut short is not continued by a
+// stats line, whatever its prefix.
+func TestContinuationStops(t *testing.T) {
+	text := "INFO 03-30 18:45:16 [core.py:54] Initializing a V1 LLM engine (v0.8.2) with config: model='/models/DeepSeek-R1', tensor_parallel_size=8, quantization=\n" +
+		"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx " + v1Line[strings.Index(v1Line, "Engine"):] + "\n"
+	log, err := ParseServerLog(strings.NewReader(text))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(log.Stats) != 1 || *log.Startup.TP != 8 {
+		t.Errorf("stats %d, startup %s", len(log.Stats), fmtStartup(log.Startup))
+	}
+}
+
 func TestParsePyDict(t *testing.T) {
 	tests := []struct {
 		in     string
