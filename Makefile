@@ -9,8 +9,9 @@ LDFLAGS := -s -w -X $(PKG)/collector/snapshot.version=$(VERSION) -X $(PKG)/colle
 
 CONTENT ?= content
 OUT     ?= public
+ROOT    ?= data
 
-.PHONY: help build site test vet fmt clean release
+.PHONY: help build site test vet fmt clean release collect bench
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -20,6 +21,12 @@ build: ## build bin/lineup
 
 site: build ## render the snapshots in content/ into public/
 	$(BIN) site -content $(CONTENT) -out $(OUT)
+
+collect: build ## collect the results tree ROOT (default data) into a new snapshot in content/snapshots
+	$(BIN) collect -root $(ROOT) -out $(CONTENT)/snapshots
+
+bench: ## collector speed: lineup collect vs cat on a synthetic 2,000-run tree (prints the ratios)
+	bash collector/bench.sh
 
 test: ## go vet and every test with the race detector
 	$(GO) vet ./...
