@@ -88,7 +88,6 @@ type logParser struct {
 	pendingJoins int
 	// cont is a startup line that may continue on the next physical line.
 	cont      []byte
-	contKind  int
 	contLines int
 	ansi      []byte
 	joinBuf   []byte
@@ -310,7 +309,7 @@ func (p *logParser) companions(t []byte, lineNo int) {
 	}
 	if kind := p.log.Startup.scan(t); kind != contNone {
 		p.cont = append(p.cont[:0], t...)
-		p.contKind, p.contLines = kind, 0
+		p.contLines = 0
 	}
 }
 
