@@ -104,11 +104,23 @@ func cancelJobs(t *testing.T, wd string) {
 		}
 		return nil
 	})
-	if len(ids) > 0 {
-		if out, err := exec.Command("scancel", ids...).CombinedOutput(); err != nil {
-			t.Logf("scancel %v: %v %s", ids, err, out)
-		}
+	if len(ids) == 0 {
+		return
 	}
+	if out, err := exec.Command("scancel", ids...).CombinedOutput(); err != nil {
+		t.Logf("scancel %v: %v %s", ids, err, out)
+	}
+	// Wait until the jobs are gone: a cancelled job still writes its
+	// status.json, which would race with the removal of the temp dir.
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		alive, err := (&Slurm{}).Alive(context.Background(), ids)
+		if err != nil || len(alive) == 0 {
+			return
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+	t.Logf("jobs %v still alive 30 s after scancel", ids)
 }
 
 func launch(t *testing.T, o Options) *Summary {
@@ -429,5 +441,79 @@ func TestLocalExecutorSameTree(t *testing.T) {
 	if sum := launch(t, o); sum.Submitted != 0 || sum.Skipped[StateDone] != 3 {
 		t.Errorf("re-run: %s", sum)
 	}
-	_ = snapshot.ReasonOOM
+}
+
+// TestLocalScriptWorkload runs the seed's kind of sweep, with a script, on
+// the local executor: the script gets every workload argument and the
+// LINEUP_* variables; a script that dies with a CUDA OOM is classified OOM.
+func TestLocalScriptWorkload(t *testing.T) {
+	standInPath(t)
+	wd := t.TempDir()
+	// The OOM line is from /work/shared/reference/vllm-logs/failures.txt
+	// (section 3, vllm-project/vllm issue #27508).
+	script := `import json, os, sys
+with open(os.path.join(os.environ["LINEUP_RUN_DIR"], "inference", "args.json"), "w") as f:
+    json.dump({"argv": sys.argv[1:], "model": os.environ["LINEUP_MODEL"], "tp": os.environ["LINEUP_TP"]}, f)
+if "--tp" in sys.argv and sys.argv[sys.argv.index("--tp") + 1] == "2":
+    print("torch.OutOfMemoryError: CUDA out of memory. Tried to allocate 786.00 MiB. GPU 0 has a total capacity of 79.11 GiB of which 140.75 MiB is free.")
+    sys.exit(1)
+`
+	os.WriteFile(filepath.Join(wd, "generate.py"), []byte(script), 0o644)
+	cfg := writeConfig(t, wd, `script: generate.py
+fixed_args:
+  max-tokens: 16
+  output-dataset-name: "it's $(here)"
+  output-dir: data
+runs:
+  - name: s
+    args:
+      model-name-or-path: Qwen/Qwen3-4B-Thinking-2507
+      tp: [1, 2]
+`)
+	var out bytes.Buffer
+	o := opts(cfg, wd, &Local{}, &out)
+	o.Now = nil
+	sum := launch(t, o)
+	if sum.Submitted != 2 {
+		t.Fatalf("%s\n%s", sum, out.String())
+	}
+	rows, err := Status(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].Label() != "done" || rows[1].Label() != "failed:"+snapshot.ReasonOOM {
+		t.Fatalf("states %s, %s (%s)", rows[0].Label(), rows[1].Label(), rows[1].Detail)
+	}
+	var got struct {
+		Argv      []string
+		Model, TP string
+	}
+	b, err := os.ReadFile(filepath.Join(rows[0].Dir, "inference", "args.json"))
+	if err != nil || json.Unmarshal(b, &got) != nil {
+		t.Fatalf("args.json: %v %s", err, b)
+	}
+	want := []string{"--max-tokens", "16", "--model-name-or-path", "Qwen/Qwen3-4B-Thinking-2507", "--output-dataset-name", "it's $(here)", "--output-dir", filepath.Join(wd, "data", "s"), "--tp", "1"}
+	if !slices.Equal(got.Argv, want) || got.Model != "Qwen/Qwen3-4B-Thinking-2507" || got.TP != "1" {
+		t.Errorf("script got %q %q %q, want %q", got.Argv, got.Model, got.TP, want)
+	}
+}
+
+// TestLocalHealthTimeout: a server that never answers /health within
+// health-timeout fails as server_fail with the log's last lines.
+func TestLocalHealthTimeout(t *testing.T) {
+	standInPath(t)
+	wd := t.TempDir()
+	cfg := writeConfig(t, wd, "fixed_args:\n  health-timeout: 2\nruns:\n  - name: h\n    args:\n      model-name-or-path: lineup-test/hang\n")
+	var out bytes.Buffer
+	o := opts(cfg, wd, &Local{}, &out)
+	o.Now = nil
+	launch(t, o)
+	rows, err := Status(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rows[0].Label() != "failed:"+snapshot.ReasonServerFail || !strings.Contains(rows[0].Detail, "no answer from /health within 2s") ||
+		!strings.Contains(rows[0].Detail, "Starting to load model lineup-test/hang") {
+		t.Errorf("%s: %q", rows[0].Label(), rows[0].Detail)
+	}
 }
