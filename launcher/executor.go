@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/lineup-dev/lineup/launcher/jobscript"
@@ -45,7 +46,8 @@ type Executor interface {
 	Name() string
 	// Command is the command line that submits job (shown by -dry-run).
 	Command(job Job) []string
-	// Submit submits job and returns its id.
+	// Submit submits job and returns its id. An id with an error means the
+	// job exists but did not finish normally (an interrupted local job).
 	Submit(ctx context.Context, job Job) (string, error)
 	// Alive returns the scheduler's state of each job among ids that is
 	// still pending or running; finished jobs are absent.
@@ -208,6 +210,11 @@ func (l *Local) Submit(ctx context.Context, job Job) (string, error) {
 	cmd := exec.CommandContext(ctx, "bash", job.Script)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	cmd.Env = append(append(os.Environ(), l.Env...), "LINEUP_JOB_ID="+id)
+	// On interrupt the job gets SIGTERM, as from scancel, so its trap
+	// stops vllm and writes status.json; its process group goes with it.
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	cmd.Cancel = func() error { return syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM) }
+	cmd.WaitDelay = 30 * time.Second
 	// The job's own exit status is in its status.json; only a job that
 	// could not start at all is an error here.
 	if err := cmd.Run(); err != nil {
@@ -215,6 +222,10 @@ func (l *Local) Submit(ctx context.Context, job Job) (string, error) {
 		if !errors.As(err, &ee) {
 			return "", &CommandError{Args: cmd.Args, Err: err}
 		}
+	}
+	if err := ctx.Err(); err != nil {
+		// The job ran and was stopped: it is recorded, and Launch stops.
+		return id, fmt.Errorf("job %s interrupted: %w", id, err)
 	}
 	return id, nil
 }

@@ -231,6 +231,8 @@ func Launch(ctx context.Context, o Options) (*Summary, error) {
 			d.Why = st.State
 		case st.State == StateFailed && slices.Contains(skip, st.Reason):
 			d.Why = st.Label()
+		case ctx.Err() != nil:
+			d.Why = "interrupted"
 		case stopped:
 			d.Why = "stopped after a failed submission"
 		default:
@@ -259,6 +261,9 @@ func Launch(ctx context.Context, o Options) (*Summary, error) {
 			}
 		default:
 			sum.Submitted++
+		}
+		if o.Progress && !o.DryRun && i > 0 {
+			fmt.Fprint(o.Stderr, "\r\033[K") // clear the progress line
 		}
 		printDecision(o.Stdout, &d, o.DryRun)
 		if o.DryRun && o.Verbose && d.Submit && d.Err == nil {
@@ -338,14 +343,14 @@ func submit(ctx context.Context, ex Executor, job Job, r *sweep.Run, dir string,
 	}
 	t := now().UTC()
 	id, err := ex.Submit(ctx, job)
-	if err != nil {
+	if id == "" {
 		return "", err
 	}
 	m.Submissions = append(m.Submissions, rundir.Submission{JobID: id, Time: t, Executor: ex.Name(), Command: ex.Command(job)})
-	if err := rundir.WriteManifest(dir, m); err != nil {
-		return id, fmt.Errorf("job %s submitted but not recorded: %w", id, err)
+	if werr := rundir.WriteManifest(dir, m); werr != nil {
+		return id, fmt.Errorf("job %s submitted but not recorded: %w", id, werr)
 	}
-	return id, nil
+	return id, err
 }
 
 // StatusRow is one run in `lineup status`.

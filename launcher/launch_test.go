@@ -475,3 +475,39 @@ func TestExamples(t *testing.T) {
 		}
 	}
 }
+
+func TestLocalInterruptStopsJob(t *testing.T) {
+	wd := t.TempDir()
+	script := filepath.Join(wd, "job.sbatch")
+	// A job that records SIGTERM as the rendered scripts' trap does.
+	os.WriteFile(script, []byte("#!/bin/bash\ntrap 'echo TERM > "+filepath.Join(wd, "term")+"; exit 143' TERM\nsleep 60 &\nwait\n"), 0o755)
+	ctx, cancel := context.WithTimeout(context.Background(), 500*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	if _, err := (&Local{}).Submit(ctx, Job{Script: script, LogDir: wd}); err == nil {
+		t.Error("interrupted job: no error")
+	}
+	if time.Since(start) > 20*time.Second {
+		t.Errorf("interrupt took %s", time.Since(start))
+	}
+	if b, err := os.ReadFile(filepath.Join(wd, "term")); err != nil || string(b) != "TERM\n" {
+		t.Errorf("job did not get SIGTERM: %v %q", err, b)
+	}
+}
+
+func TestProgressLine(t *testing.T) {
+	wd := t.TempDir()
+	cfg := writeConfig(t, wd, sixRuns)
+	var stdout, stderr bytes.Buffer
+	o := opts(cfg, wd, newFake(), &stdout)
+	o.Stderr, o.Progress = &stderr, true
+	if _, err := Launch(context.Background(), o); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(stderr.String(), "\r[6/6] submitted 6, skipped 0, failed 0\n") || strings.Count(stderr.String(), "\r\033[K") != 5 {
+		t.Errorf("progress %q", stderr.String())
+	}
+	if strings.Contains(stdout.String(), "\r") {
+		t.Errorf("progress leaked into stdout")
+	}
+}
