@@ -97,17 +97,26 @@ type logParser struct {
 	// (zeros: none); setTimes turns them into the Time strings at the end,
 	// with one allocation for all.
 	times []byte
+	// occ and scratch are reused for every stats line.
+	occ     occurrence
+	scratch lineValues
 }
 
 const slabLines = 256
 
-// addStats appends a parsed stats line.
+// slot is where the next stats line's optional fields go; addStats takes
+// it when the line is kept.
+func (p *logParser) slot() *lineValues {
+	if len(p.slab) == 0 {
+		p.slab = make([]lineValues, slabLines)
+	}
+	return &p.slab[0]
+}
+
+// addStats appends a parsed stats line whose fields are in slot().
 func (p *logParser) addStats(occ *occurrence) {
 	if occ.set != 0 {
-		if len(p.slab) == 0 {
-			p.slab = make([]lineValues, slabLines)
-		}
-		occ.attach(&p.slab[0])
+		occ.attach()
 		p.slab = p.slab[1:]
 	}
 	if p.log.Stats == nil {
@@ -183,7 +192,8 @@ func (p *logParser) tryJoin(text []byte, endsLine bool) bool {
 		p.segmentJoined(pend, p.pendingLine, false)
 		return false
 	}
-	occ := parseOccurrence(cand, a, 0)
+	occ := &p.occ
+	parseOccurrence(occ, &p.scratch, cand, a, 0)
 	if occ.good <= len(pend) {
 		p.segmentJoined(pend, p.pendingLine, false)
 		return false
@@ -225,7 +235,8 @@ func (p *logParser) segmentN(s []byte, lineNo int, allowHold bool, joins int) bo
 			break
 		}
 		a += pos
-		occ := parseOccurrence(s, a, lo)
+		occ := &p.occ
+		parseOccurrence(occ, p.slot(), s, a, lo)
 		if occ.cut && allowHold {
 			p.gap(s[lo:occ.begin], lo, lineNo)
 			p.pending = append(p.pending[:0], s[occ.begin:]...)
@@ -236,7 +247,7 @@ func (p *logParser) segmentN(s []byte, lineNo int, allowHold bool, joins int) bo
 		occ.line.LineNo = lineNo
 		occ.line.Joined = joins
 		if occ.ok {
-			p.addStats(&occ)
+			p.addStats(occ)
 		} else {
 			p.drop(lineNo, occ.why, s[occ.begin:occ.stop])
 		}

@@ -74,7 +74,7 @@ type occurrence struct {
 	// optional fields until attach points the line at them.
 	time    [timestampLen]byte
 	hasTime bool
-	vals    lineValues
+	vals    *lineValues // where the optional fields are written
 	set     uint16
 	begin   int  // first byte of the line's own prefix (timestamp, engine)
 	stop    int  // where the field scan stopped
@@ -103,10 +103,11 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 				break
 			}
 			a += pos
-			occ := parseOccurrence(seg, a, pos)
+			var occ occurrence
+			parseOccurrence(&occ, new(lineValues), seg, a, pos)
 			if occ.ok {
 				occ.line.LineNo = 1
-				occ.attach(new(lineValues))
+				occ.attach()
 				if occ.hasTime {
 					occ.line.Time = string(occ.time[:])
 				}
@@ -118,10 +119,11 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 	return StatsLine{}, false
 }
 
-// parseOccurrence reads the stats line whose "Avg prompt" anchor is at a;
-// lo bounds the look-back for its prefix.
-func parseOccurrence(s []byte, a, lo int) occurrence {
-	occ := occurrence{begin: a}
+// parseOccurrence reads the stats line whose "Avg prompt" anchor is at a
+// into occ, its optional fields into vals; lo bounds the look-back for its
+// prefix.
+func parseOccurrence(occ *occurrence, vals *lineValues, s []byte, a, lo int) {
+	*occ = occurrence{begin: a, vals: vals}
 	occ.line.Engine = -1
 	var t int
 	occ.begin, t = lookback(s, a, lo, &occ.line)
@@ -131,7 +133,6 @@ func parseOccurrence(s []byte, a, lo int) occurrence {
 	}
 
 	var (
-		vals    = &occ.vals
 		set     uint16
 		haveP   bool
 		haveG   bool
@@ -250,16 +251,15 @@ loop:
 		occ.why = "damaged"
 	}
 	occ.set = set
-	return occ
 }
 
-// attach points the line's optional fields into h (a fresh or slab-backed
-// lineValues), so that a line costs no allocation of its own.
-func (occ *occurrence) attach(h *lineValues) {
+// attach points the line's optional fields at occ.vals (fresh or slab
+// backed, so that a line costs no allocation of its own).
+func (occ *occurrence) attach() {
 	if occ.set == 0 {
 		return
 	}
-	*h = occ.vals
+	h := occ.vals
 	l := &occ.line
 	for i, dst := range [...]**int{&l.Running, &l.Waiting, &l.Swapped, &l.Deferred} {
 		if occ.set&(1<<i) != 0 {
