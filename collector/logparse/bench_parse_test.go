@@ -128,3 +128,22 @@ func BenchmarkClassifyFailure(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkParseOutFile: a SLURM .out is mostly start-up and datatrove
+// lines, no stats lines; every line goes through the start-up scan.
+func BenchmarkParseOutFile(b *testing.B) {
+	var buf bytes.Buffer
+	for _, file := range []string{"vllm_startup_lines.txt", "failures.txt"} {
+		for range 20 {
+			buf.Write(readRef(b, file))
+		}
+	}
+	data := buf.Bytes()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseServerLog(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
