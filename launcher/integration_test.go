@@ -517,3 +517,23 @@ func TestLocalHealthTimeout(t *testing.T) {
 		t.Errorf("%s: %q", rows[0].Label(), rows[0].Detail)
 	}
 }
+
+// TestLocalPortClashRetried: a server whose port was taken after the job
+// picked it is started again on another port.
+func TestLocalPortClashRetried(t *testing.T) {
+	standInPath(t)
+	wd := t.TempDir()
+	cfg := writeConfig(t, wd, "fixed_args:\n  max-tokens: 16\n  num-prompts: 4\nruns:\n  - name: p\n    args:\n      model-name-or-path: lineup-test/portclash\n")
+	var out bytes.Buffer
+	o := opts(cfg, wd, &Local{}, &out)
+	o.Now = nil
+	sum := launch(t, o)
+	rows, err := Status(context.Background(), o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	log, _ := os.ReadFile(filepath.Join(rows[0].Dir, rundir.SlurmLogDir, sum.Decisions[0].JobID+".out"))
+	if rows[0].State != StateDone || !bytes.Contains(log, []byte("is taken; trying another")) {
+		t.Errorf("%s (%s)\n%s", rows[0].Label(), rows[0].Detail, log)
+	}
+}

@@ -12,7 +12,9 @@
 // The text it prints is real vLLM output (startup.txt, oom.txt, stats.txt,
 // bench.txt cite their sources). The model name steers failures: a model
 // containing "oom" dies at startup with a CUDA OOM traceback; one
-// containing "hang" never becomes healthy.
+// containing "hang" never becomes healthy; one containing "portclash"
+// finds its port taken on its first start in a run directory. (The bind
+// error line is the stand-in's own; the reference logs hold none.)
 package main
 
 import (
@@ -36,6 +38,10 @@ import (
 	"syscall"
 	"time"
 )
+
+// statsInterval is how often serve prints a stats line (vLLM: 10 s; short
+// here so that test runs of a second or two print some).
+const statsInterval = 250 * time.Millisecond
 
 // Version is what `vllm --version` prints (the v0.14+ banner of
 // vllm_startup_lines.txt line 162 shows "version 0.15.1").
@@ -155,6 +161,15 @@ func serve(args []string) int {
 		<-sig
 		return 0
 	}
+	if strings.Contains(strings.ToLower(model), "portclash") {
+		// The first start in a run directory finds its port taken.
+		marker := filepath.Join(os.Getenv("LINEUP_RUN_DIR"), "inference", ".portclash")
+		if _, err := os.Stat(marker); err != nil {
+			os.WriteFile(marker, nil, 0o644)
+			println(fmt.Sprintf("(APIServer pid=%s) ERROR %s [api_server.py:1475] listen tcp 127.0.0.1:%s: bind: address already in use", pid, timestamp(), get(f, "port", "8000")))
+			return 1
+		}
+	}
 	ln, err := net.Listen("tcp", net.JoinHostPort(get(f, "host", "127.0.0.1"), get(f, "port", "8000")))
 	if err != nil {
 		println(fmt.Sprintf("(APIServer pid=%s) ERROR %s [api_server.py:1475] %v", pid, timestamp(), err))
@@ -193,7 +208,9 @@ func serve(args []string) int {
 		prompt := fmt.Sprint(req.Prompt)
 		pt := max(len(strings.Fields(prompt)), 1)
 		ct := max(req.MaxTokens, 1)
-		time.Sleep(5 * time.Millisecond)
+		// About 4,000 generated tokens/s per request, so a run lasts long
+		// enough to print stats lines.
+		time.Sleep(2*time.Millisecond + time.Duration(ct)*250*time.Microsecond)
 		promptTok.Add(int64(pt))
 		genTok.Add(int64(ct))
 		json.NewEncoder(w).Encode(map[string]any{
@@ -208,7 +225,7 @@ func serve(args []string) int {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	tick := time.NewTicker(time.Second)
+	tick := time.NewTicker(statsInterval)
 	defer tick.Stop()
 	for {
 		select {
@@ -218,9 +235,10 @@ func serve(args []string) int {
 			return 0
 		case <-tick.C:
 			p, g := promptTok.Swap(0), genTok.Swap(0)
+			perSec := float64(time.Second) / float64(statsInterval)
 			kv := math.Min(float64(running.Load())*0.4, 100)
 			for _, l := range lines(statsText, map[string]string{
-				"TS": timestamp(), "PID": pid, "PROMPT_TPS": fmt.Sprintf("%.1f", float64(p)), "GEN_TPS": fmt.Sprintf("%.1f", float64(g)),
+				"TS": timestamp(), "PID": pid, "PROMPT_TPS": fmt.Sprintf("%.1f", float64(p)*perSec), "GEN_TPS": fmt.Sprintf("%.1f", float64(g)*perSec),
 				"RUNNING": strconv.FormatInt(running.Load(), 10), "KV": fmt.Sprintf("%.1f", kv),
 			}) {
 				println(l)
