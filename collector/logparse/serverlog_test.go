@@ -232,3 +232,18 @@ func TestLineCap(t *testing.T) {
 		}
 	}
 }
+
+func TestStripANSI(t *testing.T) {
+	for _, tt := range []struct{ in, want string }{
+		{"plain", "plain"},
+		{"\x1b[0;36m(APIServer pid=1)\x1b[0;0m INFO", "(APIServer pid=1) INFO"},
+		{"a\x1b[1;36mb\x1b[0m", "ab"},
+		{"cut \x1b[0;3", "cut "},
+		{"lone \x1b x", "lone  x"},
+		{"bad \x1b[3é rest", "bad é rest"},
+	} {
+		if got := string(stripANSI([]byte(tt.in), nil)); got != tt.want {
+			t.Errorf("stripANSI(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -572,13 +572,17 @@ func stripANSI(s, buf []byte) []byte {
 		}
 		i++
 		if i < len(s) && s[i] == '[' {
-			i++
-			for i < len(s) && (s[i] < 0x40 || s[i] > 0x7e) && i-0 < len(s) {
-				i++
+			// CSI: parameter and intermediate bytes 0x20-0x3f, then one
+			// final byte 0x40-0x7e; anything else ends a malformed
+			// sequence, and the text after it is kept
+			j := i + 1
+			for j < len(s) && j-i <= 32 && s[j] >= 0x20 && s[j] <= 0x3f {
+				j++
 			}
-			if i < len(s) {
-				i++ // final byte
+			if j < len(s) && s[j] >= 0x40 && s[j] <= 0x7e {
+				j++
 			}
+			i = j
 		}
 	}
 	return out
