@@ -380,7 +380,9 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 		return nil, err
 	}
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(max(runtime.GOMAXPROCS(0), 2))
+	// Most of a build is waiting for the file system (thousands of small
+	// files, each written atomically), so more jobs than CPUs run at once.
+	g.SetLimit(4 * runtime.GOMAXPROCS(0))
 	b := &builder{ctx: gctx, opts: opts, content: content, r: r, charts: echartsJS != nil, g: g}
 	b.nav = []navLink{{"index.html", "Lineup"}, {"models/index.html", "Models"}, {"snapshots/index.html", "Snapshots"}}
 	for _, p := range content.Pages {

@@ -59,6 +59,19 @@ type runView struct {
 	Command     string
 	ConfigJSON  string
 	HasTimeline bool
+	// Metric cells, formatted once here: a model page of many
+	// configurations renders fastest from plain fields.
+	In, Out, GPUs, Days metricCell
+	Status             string
+	StatusWarn         string
+}
+
+// metricCell is one number of a table: its text, its sort key and the
+// warnings that concern it.
+type metricCell struct{ Text, Key, Warn string }
+
+func newMetricCell(v *float64, text string, ws []snapshot.Warning) metricCell {
+	return metricCell{Text: text, Key: sortKey(v), Warn: warnText(ws)}
 }
 
 // Label names the configuration in charts: its varying values.
@@ -201,6 +214,7 @@ func (mv *modelView) finish(s *snapshot.Snapshot) {
 		rv.Command = serveCommand(r.Model, r.Config)
 		rv.ConfigJSON = configJSON(r.Config)
 		rv.HasTimeline = len(r.Timeline) > 0
+		m := &r.Metrics
 		for _, w := range r.Warnings {
 			if rv.Warn == nil {
 				rv.Warn = map[string][]snapshot.Warning{}
@@ -208,6 +222,11 @@ func (mv *modelView) finish(s *snapshot.Snapshot) {
 			col := warnColumn(w.Field)
 			rv.Warn[col] = append(rv.Warn[col], w)
 		}
+		rv.In = newMetricCell(m.InputTPSPerGPU, formatInt(m.InputTPSPerGPU), rv.Warn["input"])
+		rv.Out = newMetricCell(m.OutputTPSPerGPU, formatInt(m.OutputTPSPerGPU), rv.Warn["output"])
+		rv.GPUs = newMetricCell(m.GPUsFor1BTokensPerHour, formatInt(m.GPUsFor1BTokensPerHour), rv.Warn["gpus"])
+		rv.Days = newMetricCell(m.GPUDaysToProcess1BTokens, formatDec(3, m.GPUDaysToProcess1BTokens), nil)
+		rv.Status, rv.StatusWarn = statusText(r), warnText(rv.Warn["status"])
 		// snapshot.Best's criterion: the highest output TPS/GPU, the
 		// earlier run in the snapshot on ties.
 		if r.OK() && (mv.Best == nil || *r.Metrics.OutputTPSPerGPU > *mv.Best.Run.Metrics.OutputTPSPerGPU ||
