@@ -9,6 +9,12 @@ LDFLAGS := -s -w -X $(PKG)/collector/snapshot.version=$(VERSION) -X $(PKG)/colle
 
 CONTENT ?= content
 OUT     ?= public
+# The site: ECharts from npm (package.json pins it); BASE_URL, when set (the
+# Pages workflow sets it), adds sitemap.xml; ADDR is where `make serve` listens.
+ECHARTS  ?= node_modules/echarts/dist/echarts.min.js
+BASE_URL ?=
+ADDR     ?= 127.0.0.1:8080
+NPM_STAMP := node_modules/.lineup-npm-ci
 ROOT    ?= data
 
 .PHONY: help build site test vet fmt clean release collect bench
@@ -19,8 +25,20 @@ help: ## list the targets
 build: ## build bin/lineup
 	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lineup
 
-site: build ## render the snapshots in content/ into public/
-	$(BIN) site -content $(CONTENT) -out $(OUT)
+.PHONY: npm serve
+
+# npm ci runs when node_modules is missing or older than package-lock.json.
+$(NPM_STAMP): package-lock.json package.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+npm: $(NPM_STAMP) ## install the pinned ECharts into node_modules (npm ci) when missing or stale
+
+site: build $(NPM_STAMP) ## render the snapshots in content/ into public/ (BASE_URL=https://... adds sitemap.xml)
+	$(BIN) site -content $(CONTENT) -out $(OUT) -echarts $(ECHARTS)$(if $(BASE_URL), -base-url $(BASE_URL))
+
+serve: site ## build the site and serve public/ on 127.0.0.1:8080 (ADDR=host:port)
+	$(BIN) serve -dir $(OUT) -addr $(ADDR)
 
 collect: build ## collect the results tree ROOT (default data) into a new snapshot in content/snapshots
 	$(BIN) collect -root $(ROOT) -out $(CONTENT)/snapshots
