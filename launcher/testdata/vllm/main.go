@@ -187,6 +187,9 @@ func serve(args []string) int {
 	}
 	println(fmt.Sprintf("(APIServer pid=%s) INFO:     Uvicorn running on http://%s (Press CTRL+C to quit)", pid, ln.Addr()))
 
+	tp, _ := strconv.Atoi(get(f, "tensor-parallel-size", "1"))
+	// capacity is the engine's generation rate in tokens/s: 20,000 per GPU.
+	capacity := 20000 * float64(max(tp, 1))
 	var promptTok, genTok, running atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {})
@@ -208,11 +211,16 @@ func serve(args []string) int {
 		prompt := fmt.Sprint(req.Prompt)
 		pt := max(len(strings.Fields(prompt)), 1)
 		ct := max(req.MaxTokens, 1)
-		// About 4,000 generated tokens/s per request, so a run lasts long
-		// enough to print stats lines.
-		time.Sleep(2*time.Millisecond + time.Duration(ct)*250*time.Microsecond)
 		promptTok.Add(int64(pt))
-		genTok.Add(int64(ct))
+		// Generate in chunks, sharing the engine's capacity with the other
+		// running requests, so the stats lines show a steady rate.
+		for left := ct; left > 0; {
+			chunk := min(left, 32)
+			perReq := capacity / float64(max(running.Load(), 1))
+			time.Sleep(time.Duration(float64(chunk) / perReq * float64(time.Second)))
+			genTok.Add(int64(chunk))
+			left -= chunk
+		}
 		json.NewEncoder(w).Encode(map[string]any{
 			"id": "cmpl-standin", "object": "text_completion", "created": time.Now().Unix(), "model": model,
 			"choices": []any{map[string]any{"index": 0, "text": strings.Repeat(" token", ct), "finish_reason": "length"}},
