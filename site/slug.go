@@ -18,19 +18,20 @@ func slugify(s, fallback string) string {
 	dash := false
 	for _, r := range strings.ToLower(s) {
 		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
-			if dash && b.Len() > 0 {
+			sep := dash && b.Len() > 0
+			if n := b.Len() + 1; n > maxSlug || sep && n+1 > maxSlug {
+				break
+			}
+			if sep {
 				b.WriteByte('-')
 			}
 			dash = false
 			b.WriteRune(r)
-			if b.Len() >= maxSlug {
-				break
-			}
 			continue
 		}
 		dash = true
 	}
-	out := strings.TrimRight(b.String(), "-")
+	out := b.String()
 	if out == "" {
 		return fallback
 	}
