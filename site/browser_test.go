@@ -167,7 +167,9 @@ func TestBrowser(t *testing.T) {
 		must(t, err)
 		return v
 	}
-	descending := func(v []float64) bool { return slices.IsSortedFunc(v, func(a, b float64) int { return -cmpFloat(a, b) }) }
+	descending := func(v []float64) bool {
+		return slices.IsSortedFunc(v, func(a, b float64) int { return -cmpFloat(a, b) })
+	}
 
 	// The lineup shows the example rows, in table A's order.
 	do("open lineup", chromedp.Navigate(base+"index.html"), chromedp.WaitVisible(chromedp.CSS(`#lineup tbody tr`)))

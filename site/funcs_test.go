@@ -33,7 +33,7 @@ func TestFormatInt(t *testing.T) {
 
 func TestFormatDecAndSortKey(t *testing.T) {
 	tests := []struct {
-		in       *float64
+		in        *float64
 		dec3, key string
 	}{
 		{nil, "—", ""},

@@ -292,9 +292,9 @@ func TestModelPage(t *testing.T) {
 	page, _ := os.ReadFile(file)
 	for _, want := range []string{
 		"all with <code>pp=1 dp=1 mns=256 mnbt=8192 gmu=0.9 bs=16 kvc=auto quant=none</code>",
-		"torch.OutOfMemoryError: CUDA out of memory",  // failure detail
-		"only 2 steady stats lines (fewer than 3)",   // warning text
-		`data-chart-for="chart-timeline"`,            // timeline of the best run
+		"torch.OutOfMemoryError: CUDA out of memory",                  // failure detail
+		"only 2 steady stats lines (fewer than 3)",                    // warning text
+		`data-chart-for="chart-timeline"`,                             // timeline of the best run
 		`--speculative-config &#39;{&#34;method&#34;:&#34;ngram&#34;`, // serve command
 		"570.124.06", "0.15.0", "NVIDIA H100 80GB HBM3", // bundle
 		"runs/tp1-pp1-dp1-ngram-6-mns256-mnbt8192-gmu90-bs16.csv",
@@ -453,7 +453,10 @@ func TestBuildErrors(t *testing.T) {
 		opts  site.Options
 		want  string
 	}{
-		{"no snapshots", func(dir string) { os.RemoveAll(filepath.Join(dir, "snapshots")); os.MkdirAll(filepath.Join(dir, "snapshots"), 0o755) }, site.Options{}, "no snapshots"},
+		{"no snapshots", func(dir string) {
+			os.RemoveAll(filepath.Join(dir, "snapshots"))
+			os.MkdirAll(filepath.Join(dir, "snapshots"), 0o755)
+		}, site.Options{}, "no snapshots"},
 		{"malformed snapshot", func(dir string) {
 			os.RemoveAll(filepath.Join(dir, "snapshots"))
 			os.MkdirAll(filepath.Join(dir, "snapshots"), 0o755)

@@ -103,7 +103,7 @@ func FuzzShellQuote(f *testing.F) {
 func TestServeCommand(t *testing.T) {
 	full := snapshot.Config{TP: 2, PP: 1, DP: snapshot.Ptr(1), Spec: snapshot.Ptr("ngram_6"),
 		SpeculativeConfig: json.RawMessage(`{ "method": "ngram", "num_speculative_tokens": 6 }`),
-		MaxNumSeqs: snapshot.Ptr(512), MaxNumBatchedTokens: snapshot.Ptr(32768), GPUMemoryUtilization: snapshot.Ptr(0.9),
+		MaxNumSeqs:        snapshot.Ptr(512), MaxNumBatchedTokens: snapshot.Ptr(32768), GPUMemoryUtilization: snapshot.Ptr(0.9),
 		BlockSize: snapshot.Ptr(16), KVCacheDtype: snapshot.Ptr("fp8_e4m3"), Quantization: snapshot.Ptr("bitsandbytes"), MaxModelLen: snapshot.Ptr(4096)}
 	tests := []struct {
 		name  string

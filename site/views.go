@@ -62,8 +62,8 @@ type runView struct {
 	// Metric cells, formatted once here: a model page of many
 	// configurations renders fastest from plain fields.
 	In, Out, GPUs, Days metricCell
-	Status             string
-	StatusWarn         string
+	Status              string
+	StatusWarn          string
 }
 
 // metricCell is one number of a table: its text, its sort key and the
