@@ -11,7 +11,8 @@ import (
 )
 
 // shellQuote quotes s for a POSIX shell: words of safe characters stay
-// bare, anything else goes in single quotes with each ' written '\”.
+// bare; anything else goes in single quotes, each embedded quote closed,
+// backslash-escaped and reopened.
 func shellQuote(s string) string {
 	if s == "" {
 		return "''"
