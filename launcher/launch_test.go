@@ -455,7 +455,7 @@ func TestSlurmHistoryFallsBackToJobCompLog(t *testing.T) {
 	if _, err := s.History(context.Background(), []string{"25"}); !errors.Is(err, ErrNoAccounting) {
 		t.Errorf("no accounting: %v", err)
 	}
-	o := &observer{exec: s, history: map[string]JobState{"7": {State: "TIMEOUT"}, "8": {State: "CANCELLED"}, "9": {State: "OUT_OF_MEMORY"}}}
+	o := &observer{exec: s, asked: true, history: map[string]JobState{"7": {State: "TIMEOUT"}, "8": {State: "CANCELLED"}, "9": {State: "OUT_OF_MEMORY"}}}
 	for id, want := range map[string]string{"7": snapshot.ReasonTimeout, "8": snapshot.ReasonCancelled, "9": snapshot.ReasonOOM, "10": ""} {
 		if got := o.reasonFromHistory(id); got != want {
 			t.Errorf("job %s: %q, want %q", id, got, want)

@@ -55,14 +55,29 @@ type observer struct {
 	// with the run directories alone (lineup status).
 	aliveErr error
 	alive    map[string]JobState
+	// history is asked lazily (sacct can be slow): only runs without a
+	// conclusive status.json need it.
+	ctx      context.Context
+	finished []string
+	asked    bool
 	history  map[string]JobState
 	histErr  error
+}
+
+// historyOf returns the scheduler's record of a finished job.
+func (o *observer) historyOf(id string) (JobState, bool) {
+	if !o.asked {
+		o.asked = true
+		o.history, o.histErr = o.exec.History(o.ctx, o.finished)
+	}
+	js, ok := o.history[id]
+	return js, ok
 }
 
 // newObserver asks the executor once about the jobs recorded in the
 // manifests.
 func newObserver(ctx context.Context, ex Executor, manifests map[string]*rundir.Manifest, tolerant bool) (*observer, error) {
-	o := &observer{exec: ex}
+	o := &observer{exec: ex, ctx: ctx}
 	var ids []string
 	for _, m := range manifests {
 		if m != nil && len(m.Submissions) > 0 {
@@ -90,7 +105,7 @@ func newObserver(ctx context.Context, ex Executor, manifests map[string]*rundir.
 			finished = append(finished, id)
 		}
 	}
-	o.history, o.histErr = ex.History(ctx, finished)
+	o.finished = finished
 	return o, nil
 }
 
@@ -140,13 +155,13 @@ func (o *observer) classify(dir string, m *rundir.Manifest) RunState {
 		return RunState{State: StateFailed, Reason: snapshot.ReasonUnknown, JobID: sub.JobID, Detail: err.Error(), Source: "status.json"}
 	}
 	if o.aliveErr != nil && sub.Executor == o.exec.Name() {
-		if _, ok := o.history[sub.JobID]; !ok {
+		if _, ok := o.historyOf(sub.JobID); !ok {
 			return RunState{State: StateUnknown, JobID: sub.JobID, Detail: o.aliveErr.Error(), Source: "run.json"}
 		}
 	}
 	// The job is gone and left no status.json of its own.
 	rs := RunState{State: StateFailed, JobID: sub.JobID, Detail: "job " + sub.JobID + " ended without writing " + rundir.StatusFile}
-	if js, ok := o.history[sub.JobID]; ok {
+	if js, ok := o.historyOf(sub.JobID); ok {
 		rs.Elapsed = js.Elapsed
 	}
 	switch r := reasonFromLog(dir, sub.JobID); {
@@ -161,7 +176,7 @@ func (o *observer) classify(dir string, m *rundir.Manifest) RunState {
 }
 
 func (o *observer) reasonFromHistory(id string) string {
-	js, ok := o.history[id]
+	js, ok := o.historyOf(id)
 	if !ok {
 		return ""
 	}
