@@ -73,10 +73,9 @@ func lineupCharts(rows []LineupRow, root string) []chartView {
 		bar := charts.NewBar()
 		bar.SetGlobalOptions(
 			initOpts(id, root),
-			charts.WithTitleOpts(opts.Title{Title: title}),
 			charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28"}),
-			charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Bottom: "8", Top: "64", ContainLabel: opts.Bool(true)}),
+			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+			charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Bottom: "8", Top: "48", ContainLabel: opts.Bool(true)}),
 			charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Rotate: 40, Interval: "0", HideOverlap: opts.Bool(true)}}),
 			charts.WithYAxisOpts(opts.YAxis{Type: yType, Name: yName}),
 		)
@@ -94,8 +93,10 @@ func lineupCharts(rows []LineupRow, root string) []chartView {
 				data[i] = opts.BarData{Name: r.Model, Value: round2(*v)}
 			}
 			if any {
+				// One bar per model: the architecture series overlap in
+				// each slot (a stack would break the log axis).
 				bar.AddSeries(catalog.ArchBadge(arch).Label, data,
-					charts.WithBarChartOpts(opts.BarChart{Stack: "arch"}),
+					charts.WithBarChartOpts(opts.BarChart{BarGap: "-100%"}),
 					charts.WithItemStyleOpts(opts.ItemStyle{Color: archColors[arch]}))
 			}
 		}
@@ -137,10 +138,9 @@ func modelCharts(mv *modelView, root string) []chartView {
 		bar := charts.NewBar()
 		bar.SetGlobalOptions(
 			initOpts("chart-configs", root),
-			charts.WithTitleOpts(opts.Title{Title: "Tokens/s per GPU by configuration"}),
 			charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28"}),
-			charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Bottom: "8", Top: "64", ContainLabel: opts.Bool(true)}),
+			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+			charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Bottom: "8", Top: "48", ContainLabel: opts.Bool(true)}),
 			charts.WithXAxisOpts(opts.XAxis{Type: "category", AxisLabel: &opts.AxisLabel{Rotate: 30, Interval: "0", HideOverlap: opts.Bool(true)}}),
 			charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "tokens/s/GPU"}),
 		)
@@ -149,7 +149,11 @@ func modelCharts(mv *modelView, root string) []chartView {
 		if hasIn {
 			bar.AddSeries("Input TPS/GPU", inData, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#91cc75"}))
 		}
-		out = append(out, finishChart("chart-configs", "Output and input tokens/s per GPU of each configuration", root, bar))
+		label := "Output and input tokens/s per GPU of each configuration"
+		if !hasIn {
+			label = "Output tokens/s per GPU of each configuration (input throughput not stated)"
+		}
+		out = append(out, finishChart("chart-configs", label, root, bar))
 	}
 	if mv.Best != nil && len(mv.Best.Run.Timeline) > 0 {
 		tl := mv.Best.Run.Timeline
@@ -162,16 +166,15 @@ func modelCharts(mv *modelView, root string) []chartView {
 		line := charts.NewLine()
 		line.SetGlobalOptions(
 			initOpts("chart-timeline", root),
-			charts.WithTitleOpts(opts.Title{Title: "Throughput timeline of the best configuration (whole engine)"}),
 			charts.WithTooltipOpts(opts.Tooltip{Show: opts.Bool(true), Trigger: "axis"}),
-			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "28"}),
-			charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Bottom: "8", Top: "64", ContainLabel: opts.Bool(true)}),
+			charts.WithLegendOpts(opts.Legend{Show: opts.Bool(true), Top: "0"}),
+			charts.WithGridOpts(opts.Grid{Left: "8", Right: "8", Bottom: "8", Top: "48", ContainLabel: opts.Bool(true)}),
 			charts.WithXAxisOpts(opts.XAxis{Type: "value", Name: "s"}),
 			charts.WithYAxisOpts(opts.YAxis{Type: "value", Name: "tokens/s"}),
 		)
 		line.AddSeries("Generation tokens/s", gen, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#5470c6"}))
 		line.AddSeries("Prompt tokens/s", prompt, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#91cc75"}))
-		out = append(out, finishChart("chart-timeline", "Prompt and generation tokens/s of the best configuration over time", root, line))
+		out = append(out, finishChart("chart-timeline", "Prompt and generation tokens/s of the best configuration over time (whole engine, one point per stats line)", root, line))
 	}
 	return out
 }
