@@ -27,7 +27,17 @@
 //	assets/                          style.css, site.js, echarts.min.js
 //
 // Every link is relative, so the site works under any base path (GitHub
-// Pages project sites) and from the file system. Rendering is a pure
+// Pages project sites) and from the file system.
+//
+// Pages of other packages plug into the same frame: the diff, compare and
+// history pages (site/diff) and the budget calculator (site/budget). Each
+// adds its nav entry to builder.nav after "Snapshots" (Lineup · Models ·
+// Snapshots · Compare · History · Budget · content pages), a page template
+// defining "title" and "content", and a render step in Render that uses
+// newPage, renderPage and goWrite. A page's own script goes to assets/ and
+// into page.Scripts; data for it goes into a <script type="application/json">
+// through jsonForScript, which cannot be broken out of. Per-pair diff pages
+// belong in snapshots.html's table, one link per row. Rendering is a pure
 // function of its inputs; the only I/O is reading content and writing
 // files.
 package site
