@@ -106,8 +106,7 @@ type Summary struct {
 
 func (s *Summary) String() string {
 	var b strings.Builder
-	verb := "submitted"
-	fmt.Fprintf(&b, "%d runs: %s %d", s.Runs, verb, s.Submitted)
+	fmt.Fprintf(&b, "%d runs: submitted %d", s.Runs, s.Submitted)
 	if n := sumValues(s.Skipped); n > 0 {
 		fmt.Fprintf(&b, ", skipped %d (", n)
 		for i, k := range slices.Sorted(maps.Keys(s.Skipped)) {
