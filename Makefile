@@ -46,7 +46,7 @@ collect: build ## collect the results tree ROOT (default data) into a new snapsh
 bench: ## collector speed: lineup collect vs cat on a synthetic 2,000-run tree (prints the ratios)
 	bash collector/bench.sh
 
-test: ## go vet and every test with the race detector
+test: $(NPM_STAMP) ## go vet and every test with the race detector
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
 
