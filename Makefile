@@ -16,8 +16,9 @@ BASE_URL ?=
 ADDR     ?= 127.0.0.1:8080
 NPM_STAMP := node_modules/.lineup-npm-ci
 ROOT    ?= data
+CONFIG  ?= sweep.yaml
 
-.PHONY: help build site test vet fmt clean release collect bench
+.PHONY: help build site test vet fmt clean release collect bench launch status
 
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
@@ -39,6 +40,12 @@ site: build $(NPM_STAMP) ## render the snapshots in content/ into public/ (BASE_
 
 serve: site ## build the site and serve public/ on 127.0.0.1:8080 (ADDR=host:port)
 	$(BIN) serve -dir $(OUT) -addr $(ADDR)
+
+launch: build ## submit the sweep CONFIG to SLURM; re-run until everything is done (DRY=1 previews)
+	$(BIN) launch -config $(CONFIG)$(if $(DRY), -dry-run)
+
+status: build ## show the state of every run of the sweep CONFIG
+	$(BIN) status -config $(CONFIG)
 
 collect: build ## collect the results tree ROOT (default data) into a new snapshot in content/snapshots
 	$(BIN) collect -root $(ROOT) -out $(CONTENT)/snapshots
