@@ -94,13 +94,9 @@ func Write(res *Result, opt WriteOptions) (*Written, error) {
 	return &w, nil
 }
 
-// SeedColumns are the seed analyzer's CSV columns, in its order.
-var SeedColumns = []string{
-	"model", "tp", "pp", "dp", "spec_config", "gpus_for_1b_tokens_per_hour",
-	"node_days_to_process_1b_tokens", "gpu_days_to_process_1b_tokens", "input_tps_per_gpu", "output_tps_per_gpu",
-	"tokens_input_per_sec", "tokens_output_per_sec", "prompt_tokens_total", "completion_tokens_total",
-	"successful_requests", "failed_requests", "path", "comment",
-}
+// SeedColumns are the seed analyzer's CSV columns, in its order
+// (snapshot.SeedCSVColumns, shared with the site's downloads).
+var SeedColumns = snapshot.SeedCSVColumns()
 
 // ExtraColumns follow the seed's columns.
 var ExtraColumns = []string{
@@ -134,18 +130,6 @@ func EncodeCSV(buf *bytes.Buffer, root string, runs []snapshot.Run) error {
 }
 
 func csvRow(root string, r snapshot.Run) []string {
-	f := func(p *float64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatFloat(*p, 'f', 6, 64)
-	}
-	i := func(p *int64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatInt(*p, 10)
-	}
 	ip := func(p *int) string {
 		if p == nil {
 			return ""
@@ -158,9 +142,7 @@ func csvRow(root string, r snapshot.Run) []string {
 		}
 		return *p
 	}
-	c, m, t := r.Config, r.Metrics, r.Totals
-	dp := ip(c.DP)
-	spec := "spec_" + firstNonEmpty(sp(c.Spec), "none")
+	c, m := r.Config, r.Metrics
 	where := r.Path
 	for _, a := range r.Attempts {
 		if a.Path != "" && (a.State == snapshot.StateOK || where == r.Path) {
@@ -182,38 +164,15 @@ func csvRow(root string, r snapshot.Run) []string {
 	if c.GPUMemoryUtilization != nil {
 		gmu = strconv.FormatFloat(*c.GPUMemoryUtilization, 'f', -1, 64)
 	}
-	row := []string{
-		r.Model, strconv.Itoa(c.TP), strconv.Itoa(c.PP), dp, spec,
-		f(m.GPUsFor1BTokensPerHour), f(m.NodeDaysToProcess1BTokens), f(m.GPUDaysToProcess1BTokens),
-		f(m.InputTPSPerGPU), f(m.OutputTPSPerGPU), f(m.TokensInputPerSec), f(m.TokensOutputPerSec),
-		i(t.PromptTokens), i(t.CompletionTokens), i(t.SuccessfulRequests), i(t.FailedRequests),
-		where, comment(r),
+	row := append(snapshot.SeedCSVCells(&r, where),
 		r.Experiment, r.Name, r.Status.State, r.Status.Reason, m.Method,
 		ip(c.MaxNumSeqs), ip(c.MaxNumBatchedTokens), gmu, ip(c.BlockSize), sp(c.KVCacheDtype), sp(c.Quantization),
 		env.VLLMVersion, env.GPU, strconv.Itoa(len(r.Attempts)), strings.Join(codes, ";"),
-	}
+	)
 	for k, v := range row {
 		row[k] = SafeCell(v)
 	}
 	return row
-}
-
-// comment is the seed's comment column: the failure reason, a missing
-// file, or the failed requests; then lineup's first warning.
-func comment(r snapshot.Run) string {
-	switch {
-	case r.Status.State == snapshot.StateFailed:
-		return r.Status.Reason
-	case r.Status.State == snapshot.StateIncomplete:
-		return "stats.json not found"
-	case r.Metrics.OutputTPSPerGPU == nil:
-		return "throughput metrics not found in server logs"
-	case r.Totals.FailedRequests != nil && *r.Totals.FailedRequests > 0:
-		return fmt.Sprintf("failed_requests=%d", *r.Totals.FailedRequests)
-	case len(r.Warnings) > 0:
-		return r.Warnings[0].Message
-	}
-	return ""
 }
 
 // SafeCell neutralises a cell a spreadsheet would run as a formula: text

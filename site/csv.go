@@ -10,16 +10,6 @@ import (
 	"github.com/lineup-dev/lineup/collector/snapshot"
 )
 
-// seedColumns are the seed analyzer's CSV columns in its order, as the
-// collector writes them (collector.SeedColumns): a site download opens in
-// the same scripts as a collect's CSV.
-var seedColumns = []string{
-	"model", "tp", "pp", "dp", "spec_config", "gpus_for_1b_tokens_per_hour",
-	"node_days_to_process_1b_tokens", "gpu_days_to_process_1b_tokens", "input_tps_per_gpu", "output_tps_per_gpu",
-	"tokens_input_per_sec", "tokens_output_per_sec", "prompt_tokens_total", "completion_tokens_total",
-	"successful_requests", "failed_requests", "path", "comment",
-}
-
 // extraColumns follow: the collector's extras first (collector.ExtraColumns),
 // then what a site reader needs to reproduce a run: the rest of the
 // configuration and the whole environment.
@@ -32,8 +22,11 @@ var extraColumns = []string{
 	"snapshot",
 }
 
-// csvColumns is the header of every run CSV the site writes.
-func csvColumns() []string { return append(append([]string(nil), seedColumns...), extraColumns...) }
+// csvColumns is the header of every run CSV the site writes: the seed
+// analyzer's columns in its order (snapshot.SeedCSVColumns, as the
+// collector writes them), so a site download opens in the same scripts as
+// a collect's CSV, then extraColumns.
+func csvColumns() []string { return append(snapshot.SeedCSVColumns(), extraColumns...) }
 
 // safeCell neutralises a cell a spreadsheet would evaluate as a formula:
 // text starting with '=', '+', '-', '@', tab or carriage return that is
@@ -65,42 +58,8 @@ func runEnvironment(s *snapshot.Snapshot, r *snapshot.Run) snapshot.Environment 
 	return s.Environment
 }
 
-// csvComment is the seed's comment column, worded as the collector words
-// it.
-func csvComment(r *snapshot.Run) string {
-	switch {
-	case r.Status.State == snapshot.StateFailed:
-		return r.Status.Reason
-	case r.Status.State == snapshot.StateIncomplete:
-		return "stats.json not found"
-	case r.Metrics.OutputTPSPerGPU == nil:
-		return "throughput metrics not found in server logs"
-	case r.Totals.FailedRequests != nil && *r.Totals.FailedRequests > 0:
-		return "failed_requests=" + strconv.FormatInt(*r.Totals.FailedRequests, 10)
-	case len(r.Warnings) > 0:
-		return r.Warnings[0].Message
-	}
-	return ""
-}
-
 func csvRow(s *snapshot.Snapshot, r *snapshot.Run) []string {
-	f := func(p *float64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatFloat(*p, 'f', 6, 64)
-	}
-	i64 := func(p *int64) string {
-		if p == nil {
-			return ""
-		}
-		return strconv.FormatInt(*p, 10)
-	}
-	c, m, t := &r.Config, &r.Metrics, &r.Totals
-	spec := "spec_none"
-	if c.Spec != nil && *c.Spec != "" {
-		spec = "spec_" + *c.Spec
-	}
+	c, m := &r.Config, &r.Metrics
 	where := r.Path
 	if s.Source.Kind == snapshot.SourceCluster && s.Source.Root != "" && where != "" {
 		where = path.Join(s.Source.Root, where)
@@ -114,12 +73,7 @@ func csvRow(s *snapshot.Snapshot, r *snapshot.Run) []string {
 	if env.GPUMemoryMiB > 0 {
 		memMiB = strconv.Itoa(env.GPUMemoryMiB)
 	}
-	row := []string{
-		r.Model, strconv.Itoa(c.TP), strconv.Itoa(c.PP), intText(c.DP), spec,
-		f(m.GPUsFor1BTokensPerHour), f(m.NodeDaysToProcess1BTokens), f(m.GPUDaysToProcess1BTokens),
-		f(m.InputTPSPerGPU), f(m.OutputTPSPerGPU), f(m.TokensInputPerSec), f(m.TokensOutputPerSec),
-		i64(t.PromptTokens), i64(t.CompletionTokens), i64(t.SuccessfulRequests), i64(t.FailedRequests),
-		where, csvComment(r),
+	row := append(snapshot.SeedCSVCells(r, where),
 		r.Experiment, r.Name, r.Status.State, r.Status.Reason, m.Method,
 		intText(c.MaxNumSeqs), intText(c.MaxNumBatchedTokens), floatText(c.GPUMemoryUtilization), intText(c.BlockSize),
 		strText(c.KVCacheDtype), strText(c.Quantization), env.VLLMVersion, env.GPU,
@@ -127,7 +81,7 @@ func csvRow(s *snapshot.Snapshot, r *snapshot.Run) []string {
 		r.Label, intText(c.Nodes), string(c.SpeculativeConfig), intText(c.MaxModelLen), extraText(c.Extra), r.Status.Detail,
 		memMiB, strconv.Itoa(env.GPUsPerNode), env.CUDAVersion, env.PyTorchVersion, env.TransformersVersion, env.DriverVersion,
 		s.ID,
-	}
+	)
 	for k, v := range row {
 		row[k] = safeCell(v)
 	}
