@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/sync/errgroup"
 
+	"github.com/lineup-dev/lineup/collector/logparse"
 	"github.com/lineup-dev/lineup/collector/snapshot"
 )
 
@@ -96,26 +97,32 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 		}
 	}
 	parsed := make([]*parsedRun, len(dirs))
-	var done, hits atomic.Int64
+	var next, done, hits atomic.Int64
 	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(opt.Jobs)
-	for i := range dirs {
+	// A fixed pool of workers, each with its own scanner (read buffer,
+	// parser records, failure windows) reused from run to run.
+	for range min(opt.Jobs, max(len(dirs), 1)) {
 		g.Go(func() error {
-			if err := gctx.Err(); err != nil {
-				return err
+			sc := new(logparse.LogScanner)
+			for {
+				i := int(next.Add(1) - 1)
+				if i >= len(dirs) {
+					return nil
+				}
+				if err := gctx.Err(); err != nil {
+					return err
+				}
+				d := &dirs[i]
+				if p := cache.get(d.Dir, d.fingerprint()); p != nil {
+					parsed[i] = p
+					hits.Add(1)
+				} else {
+					parsed[i] = parseRun(d, sc)
+				}
+				if opt.Progress != nil {
+					opt.Progress(int(done.Add(1)), len(dirs))
+				}
 			}
-			d := &dirs[i]
-			fp := d.fingerprint()
-			if p := cache.get(d.Dir, fp); p != nil {
-				parsed[i] = p
-				hits.Add(1)
-			} else {
-				parsed[i] = parseRun(d)
-			}
-			if opt.Progress != nil {
-				opt.Progress(int(done.Add(1)), len(dirs))
-			}
-			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {

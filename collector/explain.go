@@ -86,7 +86,7 @@ func Explain(ctx context.Context, dir string, opt Options) (*Explanation, error)
 		return nil, fmt.Errorf("%s holds %d runs; explain one of: %s", dir, len(dirs), strings.Join(names, ", "))
 	}
 	d := &dirs[0]
-	p := parseRun(d)
+	p := parseRun(d, nil)
 	rec := assemble(p, opt.Resolver, opt.GPUsPerNode)
 	e := &Explanation{Dir: dir, Layout: p.Layout, Run: rec.Run, Lines: []LineVerdict{}}
 	for _, f := range d.Files {

@@ -167,8 +167,12 @@ func newerJob(a, b string) bool {
 }
 
 // parseRun reads the files of one run directory. It never fails: a file
-// it cannot use becomes a problem carried with the result.
-func parseRun(r *runDir) *parsedRun {
+// it cannot use becomes a problem carried with the result. sc holds the
+// buffers of the goroutine calling it (nil: fresh ones).
+func parseRun(r *runDir, sc *logparse.LogScanner) *parsedRun {
+	if sc == nil {
+		sc = new(logparse.LogScanner)
+	}
 	p := &parsedRun{Rel: r.Rel, Layout: r.Layout, InfRel: r.infRel(), LocPath: r.LocPath}
 	readSmall := func(f *fileRef) ([]byte, bool) {
 		if f.Size > maxJSONFile {
@@ -234,7 +238,7 @@ func parseRun(r *runDir) *parsedRun {
 		case strings.HasPrefix(f.Rel, "slurm_logs/"):
 			o := outLog{Rel: f.Rel, JobID: JobID(path.Base(f.Rel))}
 			if newest == "" || o.JobID != newest {
-				o.Reason, o.Evidence = classify(p, r, f)
+				o.Reason, o.Evidence = classify(p, r, f, sc)
 			}
 			p.Outs = append(p.Outs, o)
 		case strings.HasPrefix(f.Rel, "server_logs/"):
@@ -250,9 +254,20 @@ func parseRun(r *runDir) *parsedRun {
 		serverLogs = nodeLogs
 	}
 	if len(serverLogs) > 0 {
-		p.readServerLog(r, serverLogs[0])
+		p.readServerLog(r, serverLogs[0], sc)
 	}
 	return p
+}
+
+// outFailure reports whether an .out file showed a failure pattern, which
+// takes precedence over the server log's (see logFailure).
+func (p *parsedRun) outFailure() bool {
+	for _, o := range p.Outs {
+		if o.Reason != "" {
+			return true
+		}
+	}
+	return false
 }
 
 // finished reports whether the run's own files say it completed, so that
@@ -265,7 +280,7 @@ func (p *parsedRun) finished() bool {
 	return p.StatusJSON != nil && json.Unmarshal(p.StatusJSON, &st) == nil && st.State == rundir.StatusOK
 }
 
-func (p *parsedRun) readServerLog(r *runDir, f *fileRef) {
+func (p *parsedRun) readServerLog(r *runDir, f *fileRef, sc *logparse.LogScanner) {
 	p.ServerLog = f.Rel
 	fh, err := os.Open(f.Path)
 	if err != nil {
@@ -273,12 +288,12 @@ func (p *parsedRun) readServerLog(r *runDir, f *fileRef) {
 		return
 	}
 	defer fh.Close()
-	sl, err := logparse.ParseServerLog(fh)
+	sl, err := sc.Summary(fh)
 	if err != nil {
 		p.problem("server_log_unreadable", "metrics", "%s: %v", rel(r, f), err)
 	}
 	if sl != nil {
-		p.LogLines, p.StatsLines, p.SpecLines = sl.Lines, len(sl.Stats), len(sl.Spec)
+		p.LogLines, p.StatsLines, p.SpecLines = sl.Lines, sl.StatsLines, sl.SpecLines
 		if len(sl.Dropped) > 0 {
 			p.Dropped = map[string]int{}
 			for _, d := range sl.Dropped {
@@ -286,25 +301,27 @@ func (p *parsedRun) readServerLog(r *runDir, f *fileRef) {
 			}
 		}
 		p.Startup = startupOf(sl.Startup)
-		p.Throughput = throughputOf(logparse.Summarize(sl.Stats))
+		p.Throughput = throughputOf(sl.Throughput)
 	}
-	if !p.finished() {
-		p.ServerReason, p.ServerEvident = classifyFile(p, r, f, fh)
+	// The server log's failure pattern only counts when the run did not
+	// finish and no attempt's .out showed one (logFailure, failureFile).
+	if !p.finished() && !p.outFailure() {
+		p.ServerReason, p.ServerEvident = classifyFile(p, r, f, fh, sc)
 	}
 }
 
-func classify(p *parsedRun, r *runDir, f *fileRef) (reason, evidence string) {
+func classify(p *parsedRun, r *runDir, f *fileRef, sc *logparse.LogScanner) (reason, evidence string) {
 	fh, err := os.Open(f.Path)
 	if err != nil {
 		p.problem("file_unreadable", "", "%s: %v", rel(r, f), unwrapPath(err))
 		return "", ""
 	}
 	defer fh.Close()
-	return classifyFile(p, r, f, fh)
+	return classifyFile(p, r, f, fh, sc)
 }
 
-func classifyFile(p *parsedRun, r *runDir, f *fileRef, ra io.ReaderAt) (reason, evidence string) {
-	reason, evidence, err := logparse.ClassifyFailure(ra, f.Size)
+func classifyFile(p *parsedRun, r *runDir, f *fileRef, ra io.ReaderAt, sc *logparse.LogScanner) (reason, evidence string) {
+	reason, evidence, err := sc.ClassifyFailure(ra, f.Size)
 	if err != nil {
 		p.problem("file_unreadable", "", "%s: %v", rel(r, f), err)
 	}

@@ -124,7 +124,7 @@ const benchBanner = "Serving Benchmark Result"
 // "Throughput:" line). When the text holds several blocks, the last one
 // wins. Lines longer than 64 KiB are skipped.
 func ParseBenchText(r io.Reader) (*BenchResult, error) {
-	lr := newLineReader(r, 64<<10)
+	lr := newLineReader(r, 64<<10, nil)
 	var br BenchResult
 	found := false // a value was read
 	for {

@@ -96,6 +96,25 @@ func BenchmarkParseServerLog(b *testing.B) {
 	})
 }
 
+// BenchmarkLogScannerSummary is the collector's path over the same logs as
+// BenchmarkParseServerLog: parse and summarize with buffers reused from one
+// log to the next, no per-line records kept.
+func BenchmarkLogScannerSummary(b *testing.B) {
+	for _, dp := range []int{1, 4} {
+		data := syntheticLog(b, logparsetest.Log{Version: "0.15.1", Model: "google/gemma-3-1b-it", TP: 2, DP: dp, Lines: 400, Mixed: 30})
+		b.Run(fmt.Sprintf("dp%d", dp), func(b *testing.B) {
+			var sc LogScanner
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := sc.Summary(bytes.NewReader(data)); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
 func BenchmarkParseStatsLine(b *testing.B) {
 	line := []byte(v1Line)
 	b.SetBytes(int64(len(line)))

@@ -26,6 +26,12 @@
 // hand-written field scanner, so a log parses at several hundred MB/s
 // (BenchmarkParseServerLog).
 //
+// Stats lines are kept as pointer-free records while parsing (no GC write
+// barriers on the hot path); ServerLog.Stats is built from them at the end.
+// LogScanner.Summary is ParseServerLog + Summarize for the collector: the
+// same results, with the read buffer, the records and the failure windows
+// reused from one log to the next and no per-line StatsLine built.
+//
 // Summarize applies the seed analyzer's headline method to the stats lines;
 // ClassifyFailure applies the seed's failure patterns plus lineup's own;
 // ParseStatsJSON, ParseBenchJSON and ParseBenchText read token totals.

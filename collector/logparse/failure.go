@@ -75,11 +75,22 @@ var failurePatterns = []failurePattern{
 // constant, "" when nothing matched) and the text of the matched line (at
 // most 200 bytes).
 func ClassifyFailure(r io.ReaderAt, size int64) (reason, evidence string, err error) {
+	var sc LogScanner
+	return sc.ClassifyFailure(r, size)
+}
+
+// ClassifyFailure is the package's ClassifyFailure with the scanner's
+// buffers.
+func (sc *LogScanner) ClassifyFailure(r io.ReaderAt, size int64) (reason, evidence string, err error) {
 	if size <= 0 {
 		return "", "", nil
 	}
-	buf := make([]byte, min(size, FailureWindow))
-	lower := make([]byte, len(buf))
+	n := int(min(size, FailureWindow))
+	if cap(sc.window) < n {
+		sc.window = make([]byte, n)
+		sc.lower = make([]byte, n)
+	}
+	buf, lower := sc.window[:n], sc.lower[:n]
 	windows := []int64{max(0, size-FailureWindow)}
 	if size > FailureWindow {
 		windows = append(windows, 0)

@@ -28,8 +28,13 @@ type lineReader struct {
 	empty      int  // consecutive reads that returned nothing
 }
 
-func newLineReader(r io.Reader, max int) *lineReader {
-	return &lineReader{r: r, buf: make([]byte, min(max, 32<<10)), max: max}
+// newLineReader reads r; buf, when not nil, is the initial buffer (at most
+// max bytes of it are used), else one of 32 kB is allocated.
+func newLineReader(r io.Reader, max int, buf []byte) *lineReader {
+	if buf == nil {
+		buf = make([]byte, min(max, 32<<10))
+	}
+	return &lineReader{r: r, buf: buf[:min(len(buf), max)], max: max}
 }
 
 // next returns the next piece of text, the 1-based line it belongs to and

@@ -60,23 +60,76 @@ type ServerLog struct {
 // most maxLineBytes of a line is kept.
 func ParseServerLog(r io.Reader) (*ServerLog, error) {
 	p := &logParser{log: &ServerLog{}}
-	lr := newLineReader(r, maxLineBytes)
+	lr := newLineReader(r, maxLineBytes, nil)
+	err := p.run(lr)
+	p.log.Stats = p.statsLines()
+	return p.log, err
+}
+
+// run parses every line lr returns.
+func (p *logParser) run(lr *lineReader) error {
 	for {
 		text, lineNo, end, err := lr.next()
 		if err != nil {
 			p.flush()
-			p.setTimes()
 			p.log.Lines = lr.lines
 			if errors.Is(err, io.EOF) {
-				return p.log, nil
+				return nil
 			}
-			return p.log, fmt.Errorf("read server log line %d: %w", lr.lines+1, err)
+			return fmt.Errorf("read server log line %d: %w", lr.lines+1, err)
 		}
 		if end == endOverflow {
 			p.drop(lineNo, DropLongLine, text)
 		}
 		p.line(text, lineNo, end == endNewline)
 	}
+}
+
+// LogSummary is what LogScanner.Summary keeps of a server log: the counts,
+// the start-up facts and the seed method's throughput, equal to what
+// ParseServerLog then Summarize give, without the per-line records.
+type LogSummary struct {
+	Lines      int // physical lines read
+	StatsLines int // len(ServerLog.Stats)
+	SpecLines  int // len(ServerLog.Spec)
+	Rejoined   int
+	Dropped    []Dropped
+	Startup    Startup
+	Throughput Throughput
+}
+
+// LogScanner parses logs one after another, reusing its buffers from one
+// to the next, which is what makes a collect of thousands of logs cheap:
+// one read buffer, one record slice and the failure windows, kept warm.
+// It is not safe for concurrent use: use one per goroutine. The zero value
+// is ready to use.
+type LogScanner struct {
+	buf    []byte
+	recs   []statsRec
+	sm     summarizer
+	window []byte
+	lower  []byte
+}
+
+// scannerBuf is the scanner's read buffer: cat's 128 kB and more, so that
+// a typical server log (100-200 kB) takes one or two reads; lines up to
+// maxLineBytes still fit.
+const scannerBuf = maxLineBytes
+
+// Summary parses a server log like ParseServerLog and summarizes its stats
+// lines like Summarize.
+func (sc *LogScanner) Summary(r io.Reader) (*LogSummary, error) {
+	if len(sc.buf) < scannerBuf {
+		sc.buf = make([]byte, scannerBuf)
+	}
+	p := &logParser{log: &ServerLog{}, recs: sc.recs[:0]}
+	err := p.run(newLineReader(r, maxLineBytes, sc.buf))
+	sc.recs = p.recs
+	l := p.log
+	return &LogSummary{
+		Lines: l.Lines, StatsLines: len(p.recs), SpecLines: len(l.Spec), Rejoined: l.Rejoined,
+		Dropped: l.Dropped, Startup: l.Startup, Throughput: sc.sm.summarizeRecs(p.recs),
+	}, err
 }
 
 type logParser struct {
@@ -91,56 +144,55 @@ type logParser struct {
 	contLines int
 	ansi      []byte
 	joinBuf   []byte
-	// slab backs the optional fields of the stats lines, a chunk at a time.
-	slab []lineValues
-	// times holds the timestamps of log.Stats, timestampLen bytes each
-	// (zeros: none); setTimes turns them into the Time strings at the end,
-	// with one allocation for all.
-	times []byte
-	// occ and scratch are reused for every stats line.
-	occ     occurrence
-	scratch lineValues
+	// recs are the stats lines kept so far, in log order.
+	recs []statsRec
+	// occ is reused for every stats line.
+	occ occurrence
 }
 
-const slabLines = 256
-
-// slot is where the next stats line's optional fields go; addStats takes
-// it when the line is kept.
-func (p *logParser) slot() *lineValues {
-	if len(p.slab) == 0 {
-		p.slab = make([]lineValues, slabLines)
-	}
-	return &p.slab[0]
-}
-
-// addStats appends a parsed stats line whose fields are in slot().
+// addStats appends a parsed stats line.
 func (p *logParser) addStats(occ *occurrence) {
-	if occ.set != 0 {
-		occ.attach()
-		p.slab = p.slab[1:]
-	}
-	if p.log.Stats == nil {
-		// a typical run logs a few hundred stats lines
-		p.log.Stats = make([]StatsLine, 0, 2*slabLines)
-		p.times = make([]byte, 0, 2*slabLines*timestampLen)
-	}
-	p.log.Stats = append(p.log.Stats, occ.line)
-	if occ.hasTime {
-		p.times = append(p.times, occ.time[:]...)
-	} else {
-		var zero [timestampLen]byte
-		p.times = append(p.times, zero[:]...)
-	}
+	p.recs = append(p.recs, occ.rec)
 }
 
-// setTimes fills StatsLine.Time from p.times.
-func (p *logParser) setTimes() {
-	all := string(p.times)
-	for i := range p.log.Stats {
-		if t := all[i*timestampLen : (i+1)*timestampLen]; t[0] != 0 {
-			p.log.Stats[i].Time = t
+// statsLines builds ServerLog.Stats from the records: one allocation for
+// the lines, one for their optional fields and one string for all
+// timestamps.
+func (p *logParser) statsLines() []StatsLine {
+	if len(p.recs) == 0 {
+		return nil
+	}
+	lines := make([]StatsLine, len(p.recs))
+	nv, nt := 0, 0
+	for i := range p.recs {
+		if p.recs[i].set != 0 {
+			nv++
+		}
+		if p.recs[i].hasTime {
+			nt++
 		}
 	}
+	vals := make([]lineValues, nv)
+	times := make([]byte, 0, nt*timestampLen)
+	for i := range p.recs {
+		if p.recs[i].hasTime {
+			times = append(times, p.recs[i].time[:]...)
+		}
+	}
+	all := string(times)
+	for i := range p.recs {
+		r := &p.recs[i]
+		t := ""
+		if r.hasTime {
+			t, all = all[:timestampLen], all[timestampLen:]
+		}
+		var v *lineValues // untouched when the line has no optional field
+		if r.set != 0 {
+			v, vals = &vals[0], vals[1:]
+		}
+		lines[i] = r.statsLine(v, t)
+	}
+	return lines
 }
 
 // line handles one physical line (or the part of an over-long line up to a
@@ -193,7 +245,7 @@ func (p *logParser) tryJoin(text []byte, endsLine bool) bool {
 		return false
 	}
 	occ := &p.occ
-	parseOccurrence(occ, &p.scratch, cand, a, 0)
+	parseOccurrence(occ, cand, a, 0)
 	if occ.good <= len(pend) {
 		p.segmentJoined(pend, p.pendingLine, false)
 		return false
@@ -236,7 +288,7 @@ func (p *logParser) segmentN(s []byte, lineNo int, allowHold bool, joins int) bo
 		}
 		a += pos
 		occ := &p.occ
-		parseOccurrence(occ, p.slot(), s, a, lo)
+		parseOccurrence(occ, s, a, lo)
 		if occ.cut && allowHold {
 			p.gap(s[lo:occ.begin], lo, lineNo)
 			p.pending = append(p.pending[:0], s[occ.begin:]...)
@@ -244,12 +296,12 @@ func (p *logParser) segmentN(s []byte, lineNo int, allowHold bool, joins int) bo
 			return true
 		}
 		p.gap(s[lo:occ.begin], lo, lineNo)
-		occ.line.LineNo = lineNo
-		occ.line.Joined = joins
+		occ.rec.lineNo = lineNo
+		occ.rec.joined = joins
 		if occ.ok {
 			p.addStats(occ)
 		} else {
-			p.drop(lineNo, occ.why, s[occ.begin:occ.stop])
+			p.drop(lineNo, whyText[occ.why], s[occ.begin:occ.stop])
 		}
 		lo, pos = occ.stop, occ.stop
 	}
@@ -327,26 +379,26 @@ func (p *logParser) companions(t []byte, lineNo int) {
 // v0PrefixCache attaches V0's "Prefix cache hit rate: GPU: x%, CPU: y%" to
 // the stats line logged just before it (same timestamp when both have one).
 func (p *logParser) v0PrefixCache(before, val []byte) {
-	n := len(p.log.Stats)
+	n := len(p.recs)
 	if n == 0 {
 		return
 	}
-	last := &p.log.Stats[n-1]
-	if last.PrefixCacheHitPct != nil {
+	last := &p.recs[n-1]
+	if last.set&(1<<setPrefix) != 0 {
 		return
 	}
 	v, k := parseNumber(val)
 	if k == 0 || k == len(val) || val[k] != '%' {
 		return
 	}
-	lastTime := p.times[(n-1)*timestampLen : n*timestampLen]
-	if lastTime[0] != 0 && len(before) >= timestampLen {
-		var sl StatsLine
-		if _, at := lookback(before, len(before), 0, &sl); at >= 0 && !bytes.Equal(before[at:at+timestampLen], lastTime) {
+	if last.hasTime && len(before) >= timestampLen {
+		var sl statsRec
+		if _, at := lookback(before, len(before), 0, &sl); at >= 0 && !bytes.Equal(before[at:at+timestampLen], last.time[:]) {
 			return
 		}
 	}
-	last.PrefixCacheHitPct = &v
+	last.vals.floats[kPrefix-kGPUKV] = v
+	last.set |= 1 << setPrefix
 }
 
 // tryCont appends text to a startup line that may have been hard-wrapped,

@@ -60,28 +60,75 @@ const (
 	kExternal
 )
 
-// lineValues backs the optional fields of one StatsLine so that a line costs
-// one allocation however many fields it has.
+// lineValues holds the optional fields of one stats line.
 type lineValues struct {
 	ints   [4]int     // running, waiting, swapped, deferred
 	floats [5]float64 // gpu kv, cpu kv, prefix, mm, external (the k* order)
 }
 
-// occurrence is one stats line found in a segment.
+// statsRec is a stats line as the parser keeps it. It holds no pointers,
+// so that appending, copying and clearing records costs the garbage
+// collector nothing (no write barriers, no scanning); ServerLog.Stats is
+// built from the records once, at the end.
+type statsRec struct {
+	lineNo, engine, aggregated, joined int
+	prompt, gen                        float64
+	vals                               lineValues
+	set                                uint16 // bit i: vals.ints[i]; bit 4+i: vals.floats[i]
+	partial                            bool
+	hasTime                            bool
+	time                               [timestampLen]byte
+}
+
+// bit numbers of statsRec.set
+const (
+	setPrefix = 4 + kPrefix - kGPUKV
+	setKV     = 4 + kGPUKV - kGPUKV
+)
+
+// why a stats line was dropped (occurrence.why)
+const (
+	whyNone = iota
+	whyTruncated
+	whyDamaged
+)
+
+var whyText = [...]string{whyNone: "", whyTruncated: DropTruncated, whyDamaged: DropDamaged}
+
+// occurrence is one stats line found in a segment. It holds no pointers
+// either: the parser clears it for every line.
 type occurrence struct {
-	line StatsLine // without Time and the optional fields: see attach
-	// time is the vLLM timestamp (when hasTime); vals and set hold the
-	// optional fields until attach points the line at them.
-	time    [timestampLen]byte
-	hasTime bool
-	vals    *lineValues // where the optional fields are written
-	set     uint16
-	begin   int  // first byte of the line's own prefix (timestamp, engine)
-	stop    int  // where the field scan stopped
-	good    int  // end of the last field parsed completely
-	cut     bool // the text ended inside a field
-	ok      bool // prompt and generation throughput were both read
-	why     string
+	rec   statsRec
+	begin int  // first byte of the line's own prefix (timestamp, engine)
+	stop  int  // where the field scan stopped
+	good  int  // end of the last field parsed completely
+	cut   bool // the text ended inside a field
+	ok    bool // prompt and generation throughput were both read
+	why   uint8
+}
+
+// statsLine returns r as a StatsLine whose optional fields point into
+// *vals and whose Time is t.
+func (r *statsRec) statsLine(vals *lineValues, t string) StatsLine {
+	l := StatsLine{
+		LineNo: r.lineNo, Engine: r.engine, Aggregated: r.aggregated, Time: t,
+		PromptTPS: r.prompt, GenerationTPS: r.gen, Partial: r.partial, Joined: r.joined,
+	}
+	if r.set == 0 {
+		return l
+	}
+	*vals = r.vals
+	for i, dst := range [...]**int{&l.Running, &l.Waiting, &l.Swapped, &l.Deferred} {
+		if r.set&(1<<i) != 0 {
+			*dst = &vals.ints[i]
+		}
+	}
+	for i, dst := range [...]**float64{&l.KVCacheUsagePct, &l.CPUKVCacheUsagePct, &l.PrefixCacheHitPct, &l.MMCacheHitPct, &l.ExternalPrefixCacheHitPct} {
+		if r.set&(1<<(4+i)) != 0 {
+			*dst = &vals.floats[i]
+		}
+	}
+	return l
 }
 
 // ParseStatsLine parses the first stats line in one physical line (ANSI
@@ -104,14 +151,14 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 			}
 			a += pos
 			var occ occurrence
-			parseOccurrence(&occ, new(lineValues), seg, a, pos)
+			parseOccurrence(&occ, seg, a, pos)
 			if occ.ok {
-				occ.line.LineNo = 1
-				occ.attach()
-				if occ.hasTime {
-					occ.line.Time = string(occ.time[:])
+				occ.rec.lineNo = 1
+				t := ""
+				if occ.rec.hasTime {
+					t = string(occ.rec.time[:])
 				}
-				return occ.line, true
+				return occ.rec.statsLine(new(lineValues), t), true
 			}
 			pos = max(occ.stop, a+len(anchor))
 		}
@@ -120,16 +167,17 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 }
 
 // parseOccurrence reads the stats line whose "Avg prompt" anchor is at a
-// into occ, its optional fields into vals; lo bounds the look-back for its
-// prefix.
-func parseOccurrence(occ *occurrence, vals *lineValues, s []byte, a, lo int) {
-	*occ = occurrence{begin: a, vals: vals}
-	occ.line.Engine = -1
+// into occ; lo bounds the look-back for its prefix.
+func parseOccurrence(occ *occurrence, s []byte, a, lo int) {
+	*occ = occurrence{begin: a}
+	rec := &occ.rec
+	vals := &rec.vals
+	rec.engine = -1
 	var t int
-	occ.begin, t = lookback(s, a, lo, &occ.line)
+	occ.begin, t = lookback(s, a, lo, rec)
 	if t >= 0 {
-		copy(occ.time[:], s[t:])
-		occ.hasTime = true
+		copy(rec.time[:], s[t:])
+		rec.hasTime = true
 	}
 
 	var (
@@ -193,13 +241,13 @@ loop:
 				partial = true
 				break loop
 			}
-			occ.line.PromptTPS, haveP = v, true
+			rec.prompt, haveP = v, true
 		case kGeneration:
 			if nan {
 				partial = true
 				break loop
 			}
-			occ.line.GenerationTPS, haveG = v, true
+			rec.gen, haveG = v, true
 		case kRunning, kWaiting, kSwapped, kDeferred:
 			i := kind - kRunning
 			if !nan && v >= 0 && v <= math.MaxInt32 {
@@ -241,42 +289,22 @@ loop:
 		}
 	}
 	occ.stop = max(p, a+len(anchor))
-	occ.line.Partial = occ.cut || partial
+	rec.partial = occ.cut || partial
 	occ.ok = haveP && haveG
 	switch {
 	case occ.ok:
 	case occ.cut:
-		occ.why = "truncated"
+		occ.why = whyTruncated
 	default:
-		occ.why = "damaged"
+		occ.why = whyDamaged
 	}
-	occ.set = set
-}
-
-// attach points the line's optional fields at occ.vals (fresh or slab
-// backed, so that a line costs no allocation of its own).
-func (occ *occurrence) attach() {
-	if occ.set == 0 {
-		return
-	}
-	h := occ.vals
-	l := &occ.line
-	for i, dst := range [...]**int{&l.Running, &l.Waiting, &l.Swapped, &l.Deferred} {
-		if occ.set&(1<<i) != 0 {
-			*dst = &h.ints[i]
-		}
-	}
-	for i, dst := range [...]**float64{&l.KVCacheUsagePct, &l.CPUKVCacheUsagePct, &l.PrefixCacheHitPct, &l.MMCacheHitPct, &l.ExternalPrefixCacheHitPct} {
-		if occ.set&(1<<(4+i)) != 0 {
-			*dst = &h.floats[i]
-		}
-	}
+	rec.set = set
 }
 
 // lookback reads "Engine NNN: " or "N Engines Aggregated: " right before the
 // anchor and finds the vLLM timestamp before that. It returns where the
 // line's own prefix begins and where the timestamp is (-1: none).
-func lookback(s []byte, a, lo int, sl *StatsLine) (begin, at int) {
+func lookback(s []byte, a, lo int, sl *statsRec) (begin, at int) {
 	begin = a
 	j := a
 	for j > lo && s[j-1] == ' ' {
@@ -290,7 +318,7 @@ func lookback(s []byte, a, lo int, sl *StatsLine) (begin, at int) {
 		}
 		switch {
 		case d < e && d-lo >= len("Engine ") && string(s[d-len("Engine "):d]) == "Engine ":
-			sl.Engine = atoi(s[d:e])
+			sl.engine = atoi(s[d:e])
 			begin = d - len("Engine ")
 		case d == e && e-lo >= len("Engines Aggregated") && string(s[e-len("Engines Aggregated"):e]) == "Engines Aggregated":
 			n := e - len("Engines Aggregated")
@@ -302,7 +330,7 @@ func lookback(s []byte, a, lo int, sl *StatsLine) (begin, at int) {
 				m--
 			}
 			if m < n {
-				sl.Aggregated = atoi(s[m:n])
+				sl.aggregated = atoi(s[m:n])
 				begin = m
 			}
 		}

@@ -53,14 +53,20 @@ const (
 	DefaultInterval = 10
 )
 
-// sample is one interval over all engines.
+// sample is one interval over all engines (or one stats line).
 type sample struct {
-	time             string
+	clock            clock // of the interval's first line that has a timestamp
 	prompt, gen      float64
 	running, waiting int
 	hasRun, hasWait  bool
 	kv               float64
 	kvN              int
+}
+
+// lineSample is one stats line as Summarize needs it, pointer-free.
+type lineSample struct {
+	engine, aggregated int
+	s                  sample
 }
 
 // Summarize applies the seed analyzer's method (datatrove-run-layout.md §7)
@@ -84,10 +90,74 @@ type sample struct {
 // idle time at the start or the end of a run lowers the output mean; the
 // count is in SteadyIdle for the caller's validity warning.
 func Summarize(lines []StatsLine) Throughput {
-	samples, engines := samplesOf(lines)
+	var sm summarizer
+	sm.lines = make([]lineSample, len(lines))
+	ls := sm.lines
+	for i := range lines {
+		l := &lines[i]
+		x := &ls[i]
+		x.engine, x.aggregated = l.Engine, l.Aggregated
+		x.s = sample{prompt: l.PromptTPS, gen: l.GenerationTPS}
+		if l.Time != "" {
+			x.s.clock = parseClock(l.Time)
+		}
+		if l.Running != nil {
+			x.s.running, x.s.hasRun = *l.Running, true
+		}
+		if l.Waiting != nil {
+			x.s.waiting, x.s.hasWait = *l.Waiting, true
+		}
+		if l.KVCacheUsagePct != nil {
+			x.s.kv, x.s.kvN = *l.KVCacheUsagePct, 1
+		}
+	}
+	return sm.summarize()
+}
+
+// summarizer holds Summarize's working slices, which a LogScanner reuses
+// from one log to the next.
+type summarizer struct {
+	lines   []lineSample
+	samples []sample
+	ts      []float64
+}
+
+// summarizeRecs is Summarize over the parser's records.
+func (sm *summarizer) summarizeRecs(recs []statsRec) Throughput {
+	if cap(sm.lines) < len(recs) {
+		sm.lines = make([]lineSample, len(recs), len(recs)+len(recs)/4)
+	}
+	sm.lines = sm.lines[:len(recs)]
+	ls := sm.lines
+	for i := range recs {
+		r := &recs[i]
+		x := &ls[i]
+		x.engine, x.aggregated = r.engine, r.aggregated
+		x.s = sample{prompt: r.prompt, gen: r.gen}
+		if r.hasTime {
+			x.s.clock = parseClock(r.time[:])
+		}
+		if r.set&(1<<(kRunning-kRunning)) != 0 {
+			x.s.running, x.s.hasRun = r.vals.ints[kRunning-kRunning], true
+		}
+		if r.set&(1<<(kWaiting-kRunning)) != 0 {
+			x.s.waiting, x.s.hasWait = r.vals.ints[kWaiting-kRunning], true
+		}
+		if r.set&(1<<setKV) != 0 {
+			x.s.kv, x.s.kvN = r.vals.floats[kGPUKV-kGPUKV], 1
+		}
+	}
+	return sm.summarize()
+}
+
+// summarize applies the method to sm.lines.
+func (sm *summarizer) summarize() Throughput {
+	samples, engines := samplesOf(sm.lines, sm.samples[:0])
+	sm.samples = samples
 	t := Throughput{Engines: engines}
 	var inSum, mixGen, steadyGen float64
-	for _, s := range samples {
+	for i := range samples {
+		s := &samples[i]
 		if s.prompt > 0 {
 			t.Mixed++
 			inSum += s.prompt
@@ -109,41 +179,46 @@ func Summarize(lines []StatsLine) Throughput {
 	case t.Mixed > 0:
 		t.EngineOutputTPS = ptr(mixGen / float64(t.Mixed))
 	}
-	t.Timeline = timeline(samples)
+	t.Timeline, sm.ts = timeline(samples, sm.ts[:0])
 	return t
 }
 
 func ptr[T any](v T) *T { return &v }
 
-func samplesOf(lines []StatsLine) ([]sample, int) {
+// samplesOf turns lines into samples, appended to out.
+func samplesOf(lines []lineSample, out []sample) ([]sample, int) {
 	agg := 0
-	ids := map[int]int{}
-	for _, l := range lines {
-		agg = max(agg, l.Aggregated)
-		if l.Aggregated == 0 && l.Engine >= 0 {
-			ids[l.Engine]++
+	first, several := -1, false // engine ids: the first one, and whether another shows up
+	for i := range lines {
+		l := &lines[i]
+		agg = max(agg, l.aggregated)
+		if l.aggregated == 0 && l.engine >= 0 {
+			if first < 0 {
+				first = l.engine
+			} else if l.engine != first {
+				several = true
+			}
 		}
 	}
-	one := func(l StatsLine) sample {
-		s := sample{time: l.Time, prompt: l.PromptTPS, gen: l.GenerationTPS}
-		s.add(l)
-		return s
-	}
-	var out []sample
 	switch {
 	case agg > 0:
-		for _, l := range lines {
-			if l.Aggregated > 0 {
-				out = append(out, one(l))
+		for i := range lines {
+			if lines[i].aggregated > 0 {
+				out = append(out, lines[i].s)
 			}
 		}
 		return out, agg
-	case len(ids) <= 1:
-		out = make([]sample, 0, len(lines))
-		for _, l := range lines {
-			out = append(out, one(l))
+	case !several:
+		for i := range lines {
+			out = append(out, lines[i].s)
 		}
 		return out, 1
+	}
+	ids := map[int]int{}
+	for i := range lines {
+		if l := &lines[i]; l.aggregated == 0 && l.engine >= 0 {
+			ids[l.engine]++
+		}
 	}
 	engines := make([]int, 0, len(ids))
 	n := math.MaxInt
@@ -153,79 +228,89 @@ func samplesOf(lines []StatsLine) ([]sample, int) {
 	}
 	sort.Ints(engines)
 	seen := map[int]int{} // lines of each engine so far
-	out = make([]sample, n)
-	for _, l := range lines {
-		if l.Engine < 0 || l.Aggregated > 0 {
+	out = append(out, make([]sample, n)...)
+	for i := range lines {
+		l := &lines[i]
+		if l.engine < 0 || l.aggregated > 0 {
 			continue
 		}
-		k := seen[l.Engine]
-		seen[l.Engine]++
+		k := seen[l.engine]
+		seen[l.engine]++
 		if k >= n {
 			continue
 		}
 		s := &out[k]
-		if s.time == "" {
-			s.time = l.Time
+		if s.clock.state == clockNone {
+			s.clock = l.s.clock
 		}
-		s.prompt += l.PromptTPS
-		s.gen += l.GenerationTPS
-		s.add(l)
+		s.prompt += l.s.prompt
+		s.gen += l.s.gen
+		s.add(&l.s)
 	}
 	return out, len(engines)
 }
 
-func (s *sample) add(l StatsLine) {
-	if l.Running != nil {
-		s.running += *l.Running
+// add sums the queue lengths and KV usage of a line into s.
+func (s *sample) add(l *sample) {
+	if l.hasRun {
+		s.running += l.running
 		s.hasRun = true
 	}
-	if l.Waiting != nil {
-		s.waiting += *l.Waiting
+	if l.hasWait {
+		s.waiting += l.waiting
 		s.hasWait = true
 	}
-	if l.KVCacheUsagePct != nil {
-		s.kv += *l.KVCacheUsagePct
+	if l.kvN > 0 {
+		s.kv += l.kv
 		s.kvN++
 	}
 }
 
 // timeline turns samples into points, averaging buckets of consecutive
 // samples down to MaxTimelinePoints.
-func timeline(samples []sample) []TimelinePoint {
+// ts is scratch space, returned for reuse.
+func timeline(samples []sample, ts []float64) ([]TimelinePoint, []float64) {
 	if len(samples) == 0 {
-		return nil
+		return nil, ts
 	}
-	ts := make([]float64, len(samples))
+	ts = append(ts[:0], make([]float64, len(samples))...)
 	var first, prev time.Time
 	years := 0
-	for i, s := range samples {
+	var days dayCache
+	for i := range samples {
+		c := &samples[i].clock
 		guess := 0.0 // where a sample without a timestamp goes
 		if i > 0 {
 			guess = ts[i-1] + DefaultInterval
 		}
-		at, err := time.Parse("01-02 15:04:05", s.time)
-		if err != nil {
+		if c.state != clockValid {
 			ts[i] = guess
 			continue
 		}
 		if first.IsZero() {
-			first = at.Add(-time.Duration(guess * float64(time.Second)))
+			first = days.at(c, 0).Add(-time.Duration(guess * float64(time.Second)))
 		}
-		if !prev.IsZero() && at.AddDate(years, 0, 0).Before(prev.Add(-24*time.Hour)) {
+		at := days.at(c, years)
+		if !prev.IsZero() && at.Before(prev.Add(-24*time.Hour)) {
 			years++ // the log crossed New Year
+			at = days.at(c, years)
 		}
-		at = at.AddDate(years, 0, 0)
 		prev = at
 		ts[i] = at.Sub(first).Seconds()
 	}
 	per := (len(samples) + MaxTimelinePoints - 1) / MaxTimelinePoints
-	out := make([]TimelinePoint, 0, (len(samples)+per-1)/per)
+	n := (len(samples) + per - 1) / per
+	out := make([]TimelinePoint, 0, n)
+	// the points' optional values, one allocation each
+	counts := make([]int, 0, 2*n)
+	kvs := make([]float64, 0, n)
 	for i := 0; i < len(samples); i += per {
 		bucket := samples[i:min(i+per, len(samples))]
 		p := TimelinePoint{T: ts[i]}
 		var run, wait, runN, waitN, kvN int
 		var kv float64
-		for _, s := range bucket {
+		for j := range bucket {
+			s := &bucket[j]
 			p.PromptTPS += s.prompt
 			p.GenerationTPS += s.gen
 			if s.hasRun {
@@ -241,19 +326,92 @@ func timeline(samples []sample) []TimelinePoint {
 				kvN++
 			}
 		}
-		n := float64(len(bucket))
-		p.PromptTPS /= n
-		p.GenerationTPS /= n
+		nb := float64(len(bucket))
+		p.PromptTPS /= nb
+		p.GenerationTPS /= nb
 		if runN > 0 {
-			p.Running = ptr(int(math.Round(float64(run) / float64(runN))))
+			counts = append(counts, int(math.Round(float64(run)/float64(runN))))
+			p.Running = &counts[len(counts)-1]
 		}
 		if waitN > 0 {
-			p.Waiting = ptr(int(math.Round(float64(wait) / float64(waitN))))
+			counts = append(counts, int(math.Round(float64(wait)/float64(waitN))))
+			p.Waiting = &counts[len(counts)-1]
 		}
 		if kvN > 0 {
-			p.KVCacheUsagePct = ptr(kv / float64(kvN))
+			kvs = append(kvs, kv/float64(kvN))
+			p.KVCacheUsagePct = &kvs[len(kvs)-1]
 		}
 		out = append(out, p)
 	}
-	return out
+	return out, ts
+}
+
+// clock is a vLLM timestamp "MM-DD HH:MM:SS" read as time.Parse reads it
+// with the layout "01-02 15:04:05" (year 0, UTC), without its cost.
+type clock struct {
+	month, day, hour, min, sec uint8
+	state                      uint8 // clockNone, clockInvalid or clockValid
+	nsec                       int32
+}
+
+const (
+	clockNone    = iota // no timestamp
+	clockInvalid        // a timestamp time.Parse refuses
+	clockValid
+)
+
+const clockLayout = "01-02 15:04:05"
+
+// parseClock reads s as time.Parse(clockLayout, s) would: the common
+// 14-byte form by hand, with the same range checks (year 0 is a leap year),
+// anything else through time.Parse.
+func parseClock[T string | []byte](s T) clock {
+	digits := true
+	for _, i := range [...]int{0, 1, 3, 4, 6, 7, 9, 10, 12, 13} {
+		digits = digits && len(s) == timestampLen && isDigit(s[i])
+	}
+	if digits && s[2] == '-' && s[5] == ' ' && s[8] == ':' && s[11] == ':' {
+		two := func(i int) uint8 { return (s[i]-'0')*10 + s[i+1] - '0' }
+		c := clock{month: two(0), day: two(3), hour: two(6), min: two(9), sec: two(12), state: clockValid}
+		if c.month < 1 || c.month > 12 || c.day < 1 || int(c.day) > daysIn0(c.month) || c.hour >= 24 || c.min >= 60 || c.sec >= 60 {
+			c.state = clockInvalid
+		}
+		return c
+	}
+	t, err := time.Parse(clockLayout, string(s))
+	if err != nil {
+		return clock{state: clockInvalid}
+	}
+	return clock{month: uint8(t.Month()), day: uint8(t.Day()), hour: uint8(t.Hour()), min: uint8(t.Minute()), sec: uint8(t.Second()),
+		nsec: int32(t.Nanosecond()), state: clockValid}
+}
+
+// daysIn0 is the number of days of month m in year 0, a leap year.
+func daysIn0(m uint8) int {
+	switch m {
+	case 2:
+		return 29
+	case 4, 6, 9, 11:
+		return 30
+	}
+	return 31
+}
+
+// dayCache remembers the start of the last day a clock fell on, so that a
+// log's samples (most on a few days) cost one time.Date per day.
+type dayCache struct {
+	years      int
+	month, day uint8
+	start      time.Time
+}
+
+// at is the clock's time in year `years` (time.Parse's year 0 moved by
+// AddDate(years, 0, 0)): time.Date normalises Feb 29 of a common year to
+// Mar 1 as AddDate does, and within a UTC day the time of day adds.
+func (d *dayCache) at(c *clock, years int) time.Time {
+	if d.start.IsZero() || d.years != years || d.month != c.month || d.day != c.day {
+		d.years, d.month, d.day = years, c.month, c.day
+		d.start = time.Date(years, time.Month(c.month), int(c.day), 0, 0, 0, 0, time.UTC)
+	}
+	return d.start.Add(time.Duration(c.hour)*time.Hour + time.Duration(c.min)*time.Minute + time.Duration(c.sec)*time.Second + time.Duration(c.nsec))
 }

@@ -1,0 +1,167 @@
+package logparse
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lineup-dev/lineup/collector/logparse/logparsetest"
+)
+
+// summaryOf is what LogScanner.Summary must equal: ParseServerLog, then
+// Summarize over its stats lines.
+func summaryOf(t testing.TB, data []byte) *LogSummary {
+	t.Helper()
+	log, err := ParseServerLog(bytes.NewReader(data))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &LogSummary{Lines: log.Lines, StatsLines: len(log.Stats), SpecLines: len(log.Spec), Rejoined: log.Rejoined,
+		Dropped: log.Dropped, Startup: log.Startup, Throughput: Summarize(log.Stats)}
+}
+
+func dumpSummary(s *LogSummary) string {
+	out, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		panic(err)
+	}
+	return string(out)
+}
+
+// TestLogScannerSummary: one scanner, reused across every reference file
+// (testdata/reference, copies of /work/shared/reference/vllm-logs) and
+// synthetic logs (logparsetest: one engine, data-parallel engines, a log
+// crossing New Year), gives exactly what ParseServerLog + Summarize give.
+func TestLogScannerSummary(t *testing.T) {
+	inputs := map[string][]byte{}
+	for _, f := range []string{"vllm_throughput_lines.txt", "vllm_startup_lines.txt", "failures.txt", "vllm_bench_outputs.txt"} {
+		inputs[f] = readRef(t, f)
+	}
+	for _, l := range []logparsetest.Log{
+		{Version: "0.15.1", Model: "google/gemma-3-1b-it", Lines: 400, Mixed: 30},
+		{Version: "0.15.1", Model: "google/gemma-3-1b-it", TP: 2, DP: 4, Lines: 333, Mixed: 7},
+		{Version: "0.10.0", Model: "m", Lines: 50, Mixed: 3, Start: time.Date(2025, 12, 31, 23, 55, 0, 0, time.UTC)},
+		{Version: "0.10.0", Model: "m", Lines: 5000, Mixed: 300, Start: time.Date(2024, 2, 28, 20, 0, 0, 0, time.UTC)},
+	} {
+		inputs[fmt.Sprintf("synthetic dp%d %d lines from %s", l.DP, l.Lines, l.Start.Format(time.DateOnly))] = syntheticLog(t, l)
+	}
+	var sc LogScanner
+	for _, round := range []string{"fresh", "reused"} {
+		for name, data := range inputs {
+			t.Run(round+"/"+name, func(t *testing.T) {
+				got, err := sc.Summary(bytes.NewReader(data))
+				if err != nil {
+					t.Fatal(err)
+				}
+				if g, w := dumpSummary(got), dumpSummary(summaryOf(t, data)); g != w {
+					t.Errorf("scanner summary differs:\n%s\nwant\n%s", g, w)
+				}
+				if got.StatsLines == 0 && strings.Contains(name, "synthetic") {
+					t.Error("no stats lines in a synthetic log")
+				}
+			})
+		}
+	}
+}
+
+// timelineTimes is the timeline's time axis as Summarize computed it
+// before the hand-written clock, with time.Parse and AddDate: the
+// reference the fast path must match.
+func timelineTimes(times []string) []float64 {
+	ts := make([]float64, len(times))
+	var first, prev time.Time
+	years := 0
+	for i, s := range times {
+		guess := 0.0
+		if i > 0 {
+			guess = ts[i-1] + DefaultInterval
+		}
+		at, err := time.Parse("01-02 15:04:05", s)
+		if err != nil {
+			ts[i] = guess
+			continue
+		}
+		if first.IsZero() {
+			first = at.Add(-time.Duration(guess * float64(time.Second)))
+		}
+		if !prev.IsZero() && at.AddDate(years, 0, 0).Before(prev.Add(-24*time.Hour)) {
+			years++
+		}
+		at = at.AddDate(years, 0, 0)
+		prev = at
+		ts[i] = at.Sub(first).Seconds()
+	}
+	return ts
+}
+
+// TestTimelineClock: the timeline's times equal time.Parse's for valid and
+// invalid timestamps, missing ones, New Year (also after Feb 29, which year
+// 0 has and year 1 has not), and forms only time.Parse reads (a one-digit
+// hour, fractional seconds).
+func TestTimelineClock(t *testing.T) {
+	tests := [][]string{
+		{"05-19 10:13:11", "05-19 10:13:21", "", "05-19 10:13:41"},
+		{"", "", "05-19 10:13:11", "05-19 10:13:21"},
+		{"12-31 23:59:50", "01-01 00:00:00", "01-01 00:00:10", "12-31 23:59:59", "01-01 00:00:09"},
+		{"02-28 23:59:50", "02-29 00:00:00", "02-29 12:00:00", "12-31 23:59:59", "01-01 00:00:01", "02-28 10:00:00", "02-29 10:00:00", "03-01 00:00:00"},
+		{"02-30 10:00:00", "13-01 10:00:00", "00-01 10:00:00", "01-00 10:00:00", "04-31 10:00:00", "01-01 24:00:00", "01-01 10:60:00", "01-01 10:00:60", "05-19 10:13:11"},
+		{"05-19 9:13:11", "05-19 10:13:11.5", "05-19 10:13:11,25", "05-19 10:13:11 ", "5-19 10:13:11", "05-19 10:13:21"},
+		{"99-99 99:99:99", "garbage", "05-19T10:13:11"},
+	}
+	for _, times := range tests {
+		lines := make([]StatsLine, len(times))
+		for i, s := range times {
+			lines[i] = StatsLine{Engine: -1, Time: s, PromptTPS: 1, GenerationTPS: 2}
+		}
+		got := Summarize(lines).Timeline
+		want := timelineTimes(times)
+		if len(got) != len(want) {
+			t.Fatalf("%q: %d points, want %d", times, len(got), len(want))
+		}
+		for i := range got {
+			if got[i].T != want[i] {
+				t.Errorf("%q: point %d at %v, want %v", times, i, got[i].T, want[i])
+			}
+		}
+	}
+}
+
+func FuzzLogScanner(f *testing.F) {
+	seedExcerpts(f, "vllm_throughput_lines.txt", "vllm_startup_lines.txt", "failures.txt")
+	f.Add([]byte(v1Line[:90] + "\n" + v1Line[90:] + "\r\n\x1b[0m"))
+	f.Add([]byte("INFO 12-31 23:59:55 [loggers.py:1] Engine 000: Avg prompt throughput: 1.0 tokens/s, Avg generation throughput: 2.0 tokens/s\n" +
+		"INFO 01-01 00:00:05 [loggers.py:1] Engine 001: Avg prompt throughput: 1.0 tokens/s, Avg generation throughput: 2.0 tokens/s, Running: 3 reqs, GPU KV cache usage: 4.5%\n"))
+	var sc LogScanner
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, err := sc.Summary(bytes.NewReader(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g, w := dumpSummary(got), dumpSummary(summaryOf(t, data)); g != w {
+			t.Fatalf("scanner summary differs:\n%s\nwant\n%s", g, w)
+		}
+	})
+}
+
+// FuzzTimelineClock: any timestamps, the fast clock equals time.Parse.
+func FuzzTimelineClock(f *testing.F) {
+	f.Add("12-31 23:59:50", "01-01 00:00:00", "02-29 10:00:00")
+	f.Add("02-30 10:00:00", "", "05-19 9:13:11")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		times := []string{a, b, c}
+		lines := make([]StatsLine, len(times))
+		for i, s := range times {
+			lines[i] = StatsLine{Engine: -1, Time: s}
+		}
+		got := Summarize(lines).Timeline
+		want := timelineTimes(times)
+		for i := range got {
+			if got[i].T != want[i] {
+				t.Fatalf("%q: point %d at %v, want %v", times, i, got[i].T, want[i])
+			}
+		}
+	})
+}
