@@ -9,8 +9,11 @@
 //     root and every other one under snapshots/<id>/, and builds the charts
 //     (go-echarts options, drawn in the browser by ECharts).
 //  3. Every page goes through the shared layout (templates/layout.html) and
-//     every file (pages, CSV and JSON downloads, assets) is written
-//     atomically, several at a time.
+//     every file (pages, CSV and JSON downloads, assets) is written into a
+//     staging directory beside the output, one job per CPU.
+//  4. publish swaps the staging directory into the output's place: a failed
+//     or cancelled build leaves the previous site untouched, and no file of
+//     an earlier build survives a new one.
 //
 // The site's map, relative to the output directory:
 //
@@ -265,10 +268,18 @@ func newRenderer(templatesDir string) (*renderer, error) {
 // render executes page template name (e.g. "index.html") in the layout.
 func (r *renderer) render(name string, p *page) ([]byte, error) {
 	var buf bytes.Buffer
-	if err := r.pages[name].ExecuteTemplate(&buf, "layout", p); err != nil {
-		return nil, fmt.Errorf("render %s: %w", p.Page, err)
+	if err := r.renderTo(&buf, name, p); err != nil {
+		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// renderTo is render into a buffer the caller reuses.
+func (r *renderer) renderTo(buf *bytes.Buffer, name string, p *page) error {
+	if err := r.pages[name].ExecuteTemplate(buf, "layout", p); err != nil {
+		return fmt.Errorf("render %s: %w", p.Page, err)
+	}
+	return nil
 }
 
 // Result lists what a build wrote, relative to the output directory.
@@ -299,16 +310,31 @@ type builder struct {
 	nav     []navLink
 	charts  bool
 	g       *errgroup.Group
-	mu      sync.Mutex
-	files   []string
+	// dir is the staging directory the site is written to (see publish).
+	dir   string
+	dirs  sync.Map // directories of dir already created
+	bufs  sync.Pool
+	mu    sync.Mutex
+	files []string
 }
 
-// write writes one output file atomically and records it.
+// write writes one output file into the staging directory and records it.
+// Plain writes suffice: the whole directory replaces the old site at once
+// when the build succeeds.
 func (b *builder) write(rel string, data []byte) error {
 	if err := b.ctx.Err(); err != nil {
 		return err
 	}
-	if err := snapshot.WriteFileAtomic(filepath.Join(b.opts.OutDir, filepath.FromSlash(rel)), data, 0o644); err != nil {
+	file := filepath.Join(b.dir, filepath.FromSlash(rel))
+	if dir := filepath.Dir(file); dir != b.dir {
+		if _, done := b.dirs.Load(dir); !done {
+			if err := os.MkdirAll(dir, 0o755); err != nil {
+				return err
+			}
+			b.dirs.Store(dir, true)
+		}
+	}
+	if err := os.WriteFile(file, data, 0o644); err != nil {
 		return err
 	}
 	b.mu.Lock()
@@ -316,6 +342,17 @@ func (b *builder) write(rel string, data []byte) error {
 	b.mu.Unlock()
 	return nil
 }
+
+// buffer returns an empty buffer from the pool; release puts it back.
+func (b *builder) buffer() *bytes.Buffer {
+	if buf, ok := b.bufs.Get().(*bytes.Buffer); ok {
+		buf.Reset()
+		return buf
+	}
+	return new(bytes.Buffer)
+}
+
+func (b *builder) release(buf *bytes.Buffer) { b.bufs.Put(buf) }
 
 // goWrite renders or encodes a file on the worker pool.
 func (b *builder) goWrite(rel string, make func() ([]byte, error)) {
@@ -341,7 +378,17 @@ func (b *builder) newPage(rel, section string) *page {
 }
 
 func (b *builder) renderPage(tmpl string, p *page) {
-	b.goWrite(p.Page, func() ([]byte, error) { return b.r.render(tmpl, p) })
+	b.g.Go(func() error { return b.writePage(tmpl, p) })
+}
+
+// writePage renders p with template tmpl and writes it.
+func (b *builder) writePage(tmpl string, p *page) error {
+	buf := b.buffer()
+	defer b.release(buf)
+	if err := b.r.renderTo(buf, tmpl, p); err != nil {
+		return err
+	}
+	return b.write(p.Page, buf.Bytes())
 }
 
 // withCharts attaches charts to p unless the build has no chart library.
@@ -359,10 +406,14 @@ func (b *builder) withCharts(p *page, cs []chartView) {
 	}
 }
 
-// Render renders content into opts.OutDir.
+// Render renders content into opts.OutDir. The site is written to a new
+// directory beside it, which then takes its place (publish): a build that
+// fails or is cancelled leaves the previous site as it was, and files an
+// earlier build wrote that this one does not are gone.
 func Render(ctx context.Context, content *Content, opts Options) (*Result, error) {
-	if opts.OutDir == "" {
-		return nil, errors.New("no output directory")
+	out, err := outputDir(opts)
+	if err != nil {
+		return nil, err
 	}
 	if opts.BaseURL != "" {
 		u, err := url.Parse(opts.BaseURL)
@@ -389,11 +440,21 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 	if err != nil {
 		return nil, err
 	}
+	staging, err := os.MkdirTemp(filepath.Dir(out), "."+filepath.Base(out)+".build-*")
+	if err != nil {
+		return nil, err
+	}
+	published := false
+	defer func() {
+		if !published {
+			os.RemoveAll(staging)
+		}
+	}()
 	g, gctx := errgroup.WithContext(ctx)
-	// Most of a build is waiting for the file system (thousands of small
-	// files, each written atomically), so more jobs than CPUs run at once.
-	g.SetLimit(4 * runtime.GOMAXPROCS(0))
-	b := &builder{ctx: gctx, opts: opts, content: content, r: r, charts: echartsJS != nil, g: g}
+	// Rendering is CPU work and the writes go to the page cache: one job
+	// per CPU keeps every CPU busy.
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	b := &builder{ctx: gctx, opts: opts, content: content, r: r, charts: echartsJS != nil, g: g, dir: staging}
 	b.nav = []navLink{{"index.html", "Lineup"}, {"models/index.html", "Models"}, {"snapshots/index.html", "Snapshots"}}
 	for _, p := range content.Pages {
 		b.nav = append(b.nav, navLink{p.Slug + ".html", p.Title})
@@ -447,6 +508,13 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 			return nil, err
 		}
 	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	if err := publish(staging, out); err != nil {
+		return nil, err
+	}
+	published = true
 	sort.Strings(b.files)
 	return &Result{Files: b.files, Front: front}, nil
 }
@@ -514,11 +582,7 @@ func (b *builder) renderEdition(ed *edition) {
 		// its cost), its CSV and the CSVs of its configurations.
 		b.g.Go(func() error {
 			b.withCharts(p, modelCharts(mv, p.Root))
-			html, err := b.r.render("model.html", p)
-			if err != nil {
-				return err
-			}
-			if err := b.write(p.Page, html); err != nil {
+			if err := b.writePage("model.html", p); err != nil {
 				return err
 			}
 			runs := make([]*snapshot.Run, len(mv.Runs))
