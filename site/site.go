@@ -25,6 +25,8 @@
 //	snapshots/index.html             every snapshot
 //	snapshots/<id>/...               an older snapshot: the same tree
 //	data/<id>.json, data/<id>.csv    every snapshot, whole
+//	budget/index.html                GPU budget calculator (front snapshot),
+//	budget/budget.js, budget/page.js its arithmetic and its form
 //	<page>.html                      content/<page>.md
 //	404.html, .nojekyll, favicon.svg, sitemap.xml (with a base URL)
 //	assets/                          style.css, site.js, echarts.min.js
@@ -227,6 +229,7 @@ type page struct {
 	Model       *modelView
 	Editions    []*edition
 	Content     *ContentPage
+	Budget      *budgetView
 	// Methodology is the href of the methodology page when the content
 	// has one, relative to the root.
 	Methodology string
@@ -240,7 +243,7 @@ type renderer struct {
 
 // pageTemplates are the page templates of the site; each defines "title"
 // and "content".
-var pageTemplates = []string{"index.html", "model.html", "models.html", "snapshots.html", "content.html", "404.html"}
+var pageTemplates = []string{"index.html", "model.html", "models.html", "snapshots.html", "content.html", "404.html", "budget.html"}
 
 func newRenderer(templatesDir string) (*renderer, error) {
 	var src fs.FS = templates.FS
@@ -455,7 +458,7 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 	// per CPU keeps every CPU busy.
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	b := &builder{ctx: gctx, opts: opts, content: content, r: r, charts: echartsJS != nil, g: g, dir: staging}
-	b.nav = []navLink{{"index.html", "Lineup"}, {"models/index.html", "Models"}, {"snapshots/index.html", "Snapshots"}}
+	b.nav = []navLink{{"index.html", "Lineup"}, {"models/index.html", "Models"}, {"snapshots/index.html", "Snapshots"}, {"budget/index.html", "Budget"}}
 	for _, p := range content.Pages {
 		b.nav = append(b.nav, navLink{p.Slug + ".html", p.Title})
 	}
@@ -477,6 +480,7 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 		b.writeSnapshotData(ed.Snap)
 	}
 
+	b.renderBudget(front)
 	p := b.newPage("snapshots/index.html", "snapshots/index.html")
 	p.Snapshot, p.Editions = front, editions
 	b.renderPage("snapshots.html", p)
