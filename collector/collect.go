@@ -43,6 +43,18 @@ type Options struct {
 	// Progress, when set, is called (from several goroutines) as runs are
 	// parsed.
 	Progress func(done, total int)
+	// StateFile, when set, is the tree state (see treestate.go): the
+	// directory listings of the last collect, so that unchanged directories
+	// are not read again, and what it wrote, so that a collect of an
+	// unchanged tree builds nothing and returns Result.Unchanged. Result.
+	// SaveState updates it after Write.
+	StateFile string
+	// OutputKey names what else shapes the outputs (where they are
+	// written, the catalog file's version): a state recorded under another
+	// key does not count as unchanged.
+	OutputKey string
+	// Force builds the snapshots even when the tree is unchanged.
+	Force bool
 }
 
 // Report says what a collect did.
@@ -68,7 +80,12 @@ type Report struct {
 type Result struct {
 	Snapshots []*snapshot.Snapshot
 	Report    Report
+	// Unchanged is set, and Snapshots empty, when the tree, the options
+	// and the last collect's outputs are as they were (Options.StateFile).
+	Unchanged *Unchanged
 	records   []*record
+	state     *treeState // to save with SaveState
+	stateFile string
 }
 
 // Collect reads the results tree and builds its snapshot(s). It writes
@@ -83,9 +100,42 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 	if opt.Jobs < 1 {
 		opt.Jobs = runtime.GOMAXPROCS(0)
 	}
-	dirs, skipped, err := discover(ctx, opt.Root)
+	var prev *treeState
+	var key string
+	if opt.StateFile != "" {
+		abs, err := filepath.Abs(opt.Root)
+		if err != nil {
+			return nil, err
+		}
+		key = optionsKey(opt, abs)
+		if prev = loadState(opt.StateFile); prev != nil && prev.Root != abs {
+			prev = nil // another tree's listings
+		}
+		if prev != nil && !opt.Force && prev.Key == key && prev.unchanged(ctx, opt.Jobs) {
+			return prev.unchangedResult(opt.Root), nil
+		}
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	w, err := walkTree(ctx, opt.Root, "", prev.dirMap(), opt.StateFile != "")
 	if err != nil {
 		return nil, err
+	}
+	dirs, skipped := w.runs, w.skipped
+	state := w.next
+	if state != nil {
+		state.Format, state.Tool, state.Key, state.Digest = stateFormat, cacheTool(), key, runsDigest(dirs, skipped)
+		if prev != nil && !opt.Force && prev.Key == key && prev.Digest == state.Digest && prev.writtenIntact() {
+			// Same runs, same files: only directory times moved. Keep
+			// the new listings and times for the next stat-only check.
+			state.Written, state.IDs, state.Report, state.Tables = prev.Written, prev.IDs, prev.Report, prev.Tables
+			res := state.unchangedResult(opt.Root)
+			if err := state.save(opt.StateFile); err != nil {
+				res.Report.CacheError = err.Error()
+			}
+			return res, nil
+		}
 	}
 	rep := Report{Root: opt.Root, RunDirs: len(dirs), Skipped: skipped, Failed: map[string]int{}}
 
@@ -165,7 +215,7 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 			rep.Warned++
 		}
 	}
-	res := &Result{Report: rep, records: recs}
+	res := &Result{Report: rep, records: recs, state: state, stateFile: opt.StateFile}
 	res.Snapshots, err = buildSnapshots(recs, skipped, opt)
 	if err != nil {
 		return nil, err

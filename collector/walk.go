@@ -8,9 +8,11 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/lineup-dev/lineup/launcher/rundir"
 )
@@ -88,6 +90,11 @@ type walker struct {
 	runs    []runDir
 	skipped []Skip
 	entered map[string]bool // real paths of directories entered
+	// prev are the directory listings of the last collect (nil: none);
+	// next, when not nil, receives this walk's directories and run files.
+	prev map[string]dirState
+	next *treeState
+	now  time.Time
 }
 
 // discover walks root and returns its run directories (in path order) and
@@ -100,26 +107,78 @@ func discover(ctx context.Context, root string) ([]runDir, []Skip, error) {
 // paths: Explain passes the directory's absolute path, since the part of
 // the path that names the configuration lies above it.
 func discoverWith(ctx context.Context, root, prefix string) ([]runDir, []Skip, error) {
-	abs, err := filepath.Abs(root)
+	w, err := walkTree(ctx, root, prefix, nil, false)
 	if err != nil {
-		return nil, nil, err
-	}
-	real, err := filepath.EvalSymlinks(abs)
-	if err != nil {
-		return nil, nil, fmt.Errorf("results root: %w", err)
-	}
-	fi, err := os.Stat(real)
-	if err != nil {
-		return nil, nil, fmt.Errorf("results root: %w", err)
-	}
-	if !fi.IsDir() {
-		return nil, nil, fmt.Errorf("results root %s: not a directory", root)
-	}
-	w := &walker{root: abs, prefix: prefix, entered: map[string]bool{}}
-	if err := w.walk(ctx, abs, ".", real); err != nil {
 		return nil, nil, err
 	}
 	return w.runs, w.skipped, nil
+}
+
+// walkTree walks root. A directory whose modification time is the one
+// recorded in prev is not read again; with record, the walker's next holds
+// what the next collect needs to tell whether the tree changed.
+func walkTree(ctx context.Context, root, prefix string, prev map[string]dirState, record bool) (*walker, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, err
+	}
+	real, err := filepath.EvalSymlinks(abs)
+	if err != nil {
+		return nil, fmt.Errorf("results root: %w", err)
+	}
+	fi, err := os.Stat(real)
+	if err != nil {
+		return nil, fmt.Errorf("results root: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("results root %s: not a directory", root)
+	}
+	w := &walker{root: abs, prefix: prefix, entered: map[string]bool{}, prev: prev, now: time.Now()}
+	if record {
+		w.next = &treeState{Root: abs, Complete: true, Dirs: make([]dirState, 0, len(prev))}
+	}
+	if err := w.walk(ctx, abs, ".", real); err != nil {
+		return nil, err
+	}
+	return w, nil
+}
+
+// readDir lists dir (rel from the root): from the last walk's listing when
+// the directory's mtime says no entry was added, removed or renamed since.
+func (w *walker) readDir(dir, rel string) ([]fs.DirEntry, error) {
+	if w.prev == nil && w.next == nil {
+		return os.ReadDir(dir)
+	}
+	fi, err := os.Stat(dir)
+	if err != nil {
+		w.incomplete()
+		return nil, err
+	}
+	mt := fi.ModTime()
+	if d, ok := w.prev[rel]; ok && d.MTime == mt.UnixNano() {
+		if w.next != nil {
+			w.next.Dirs = append(w.next.Dirs, d)
+		}
+		return d.entries(dir), nil
+	}
+	entries, err := os.ReadDir(dir)
+	switch {
+	case w.next == nil:
+	case err != nil || w.now.Sub(mt) <= racyWindow:
+		w.incomplete()
+	default:
+		w.next.Dirs = append(w.next.Dirs, dirState{Rel: rel, MTime: mt.UnixNano(), Entries: encodeEntries(entries)})
+	}
+	return entries, err
+}
+
+// incomplete notes that the walk saw something a later stat-only check
+// could not vouch for (an unreadable directory, a directory modified just
+// now, a symbolic link followed): the next collect walks the tree.
+func (w *walker) incomplete() {
+	if w.next != nil {
+		w.next.Complete = false
+	}
 }
 
 func (w *walker) skip(rel, format string, args ...any) {
@@ -131,25 +190,28 @@ func (w *walker) walk(ctx context.Context, dir, rel, real string) error {
 		return err
 	}
 	w.entered[real] = true
-	entries, err := os.ReadDir(dir)
+	entries, err := w.readDir(dir, rel)
 	if err != nil {
 		w.skip(rel, "cannot read directory: %v", errors.Unwrap(err))
 		return nil
 	}
-	names := map[string]fs.DirEntry{}
+	manifest := false
 	for _, e := range entries {
-		names[e.Name()] = e
+		if e.Name() == rundir.ManifestFile && !e.IsDir() {
+			manifest = true
+			break
+		}
 	}
 	base := filepath.Base(dir)
 	switch {
-	case names[rundir.ManifestFile] != nil && !names[rundir.ManifestFile].IsDir():
-		w.addRun(dir, rel, filepath.Join(dir, rundir.InferenceDir), LayoutLineup)
+	case manifest:
+		w.addRun(dir, rel, joinPath(dir, rundir.InferenceDir), joinRel(rel, rundir.InferenceDir), LayoutLineup, nil)
 		return nil
 	case base == "inference_logs":
-		w.addRun(filepath.Dir(dir), path.Dir(rel), dir, "")
+		w.addRun(filepath.Dir(dir), path.Dir(rel), dir, rel, "", entries)
 		return nil
 	case base == "inference" && filepath.Base(filepath.Dir(dir)) == "logs":
-		w.addRun(filepath.Dir(filepath.Dir(dir)), path.Dir(path.Dir(rel)), dir, "")
+		w.addRun(filepath.Dir(filepath.Dir(dir)), path.Dir(path.Dir(rel)), dir, rel, "", entries)
 		return nil
 	}
 	if len(entries) == 0 {
@@ -163,12 +225,13 @@ func (w *walker) walk(ctx context.Context, dir, rel, real string) error {
 		if strings.HasPrefix(name, ".") {
 			continue // caches, temporary files, .git
 		}
-		childPath := filepath.Join(dir, name)
-		childRel := path.Join(rel, name)
-		childReal := filepath.Join(real, name)
+		childPath := joinPath(dir, name)
+		childRel := joinRel(rel, name)
+		childReal := joinPath(real, name)
 		switch {
 		case e.IsDir():
 		case e.Type()&fs.ModeSymlink != 0:
+			w.incomplete()
 			target, err := filepath.EvalSymlinks(childPath)
 			if err != nil {
 				w.skip(childRel, "broken or looping symbolic link: %v", errors.Unwrap(err))
@@ -197,18 +260,40 @@ func (w *walker) walk(ctx context.Context, dir, rel, real string) error {
 	return nil
 }
 
+// joinPath is filepath.Join(dir, name) for a clean dir and a name read
+// from a directory (no separator, not "." or ".."), without the Clean that
+// costs more than the stat on a deep tree.
+func joinPath(dir, name string) string {
+	if strings.HasSuffix(dir, string(filepath.Separator)) {
+		return dir + name
+	}
+	return dir + string(filepath.Separator) + name
+}
+
+// joinRel is path.Join(rel, name) for a walk's rel ("." is the root).
+func joinRel(rel, name string) string {
+	if rel == "." || rel == "" {
+		return name
+	}
+	return rel + "/" + name
+}
+
 // within reports whether dir is target or lies below it.
 func within(dir, target string) bool {
 	return dir == target || strings.HasPrefix(dir, target+string(filepath.Separator))
 }
 
 // addRun lists the files of one run. layout is empty when the path decides
-// between the seed and datatrove layouts.
-func (w *walker) addRun(runPath, rel, infDir string, layout Layout) {
+// between the seed and datatrove layouts. infRel is infDir relative to the
+// root; infEntries, when not nil, is its listing, already read by the walk.
+func (w *walker) addRun(runPath, rel, infDir, infRel string, layout Layout, infEntries []fs.DirEntry) {
 	r := runDir{Dir: runPath, Rel: rel, LocPath: path.Join(w.prefix, rel), InfDir: infDir, Layout: layout}
 	if layout == LayoutLineup {
-		if fi, err := os.Stat(filepath.Join(runPath, rundir.ManifestFile)); err == nil {
-			r.Files = append(r.Files, fileRef{Path: filepath.Join(runPath, rundir.ManifestFile), Rel: "../" + rundir.ManifestFile, Size: fi.Size(), MTime: fi.ModTime().UnixNano()})
+		if fi, err := os.Stat(joinPath(runPath, rundir.ManifestFile)); err == nil {
+			r.Files = append(r.Files, fileRef{Path: joinPath(runPath, rundir.ManifestFile), Rel: "../" + rundir.ManifestFile, Size: fi.Size(), MTime: fi.ModTime().UnixNano()})
+			if w.next != nil {
+				w.next.Files = append(w.next.Files, fileState{Rel: joinRel(rel, rundir.ManifestFile), Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Follow: true})
+			}
 		}
 	} else {
 		loc, ok := ParsePath(r.LocPath)
@@ -219,7 +304,17 @@ func (w *walker) addRun(runPath, rel, infDir string, layout Layout) {
 		r.Layout = loc.Layout
 	}
 	for _, sub := range []string{"", "slurm_logs", "server_logs"} {
-		entries, err := os.ReadDir(filepath.Join(infDir, sub))
+		dir, relDir := infDir, infRel
+		if sub != "" {
+			dir, relDir = joinPath(infDir, sub), joinRel(infRel, sub)
+		}
+		entries, err := infEntries, error(nil)
+		if sub != "" && infEntries != nil && !slices.ContainsFunc(infEntries, func(e fs.DirEntry) bool { return e.Name() == sub }) {
+			continue // no such subdirectory: save the failing open
+		}
+		if sub != "" || entries == nil {
+			entries, err = w.readDir(dir, relDir)
+		}
 		if err != nil {
 			if sub == "" && !errors.Is(err, fs.ErrNotExist) {
 				w.skip(rel, "cannot read %s: %v", filepath.Base(infDir), errors.Unwrap(err))
@@ -233,13 +328,17 @@ func (w *walker) addRun(runPath, rel, infDir string, layout Layout) {
 			}
 			fi, err := e.Info()
 			if err == nil && e.Type()&fs.ModeSymlink != 0 {
-				fi, err = os.Stat(filepath.Join(infDir, sub, e.Name()))
+				w.incomplete()
+				fi, err = os.Stat(joinPath(dir, e.Name()))
 			}
 			if err != nil || !fi.Mode().IsRegular() {
 				continue
 			}
+			if w.next != nil {
+				w.next.Files = append(w.next.Files, fileState{Rel: joinRel(relDir, e.Name()), Size: fi.Size(), MTime: fi.ModTime().UnixNano()})
+			}
 			r.Files = append(r.Files, fileRef{
-				Path: filepath.Join(infDir, sub, e.Name()), Rel: path.Join(sub, e.Name()),
+				Path: joinPath(dir, e.Name()), Rel: joinRel(sub, e.Name()),
 				Size: fi.Size(), MTime: fi.ModTime().UnixNano(),
 			})
 		}

@@ -8,6 +8,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/lineup-dev/lineup/collector"
@@ -46,11 +48,11 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	csvFile := fs.String("csv", "", "summary CSV (default <out>/<id>.csv; per-experiment CSVs go beside it)")
 	id := fs.String("id", "", "snapshot id (default: date, vLLM version and GPU)")
 	title := fs.String("title", "", "snapshot title")
-	force := fs.Bool("force", false, "overwrite an existing snapshot with the same id")
+	force := fs.Bool("force", false, "write a snapshot even when the tree is unchanged since the last collect, overwriting one with the same id")
 	split := fs.Bool("split", false, "write one snapshot per vLLM version")
 	gpusPerNode := fs.Int("gpus-per-node", 8, "GPUs per node, for node-days")
 	jobs := fs.Int("j", 0, "files parsed at once (default: number of CPUs)")
-	noCache := fs.Bool("no-cache", false, "parse every file again, ignoring and not writing the cache")
+	noCache := fs.Bool("no-cache", false, "parse every file again, ignoring and not writing the cache and the tree state")
 	cacheFile := fs.String("cache", "", "incremental cache file (default <out>/"+collector.DefaultCacheName+")")
 	quiet := fs.Bool("q", false, "print only the summary, not the tables")
 	catalogFile := fs.String("catalog", "content/models.yaml", "model catalog mapping datatrove directory names to model ids (\"\" for none)")
@@ -76,9 +78,13 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	opt.Resolver = resolver
 	if !*noCache {
 		opt.CacheFile = *cacheFile
+		opt.StateFile = *cacheFile + ".tree"
 		if opt.CacheFile == "" {
 			opt.CacheFile = filepath.Join(*out, collector.DefaultCacheName)
+			opt.StateFile = filepath.Join(*out, collector.DefaultStateName)
 		}
+		opt.Force = *force
+		opt.OutputKey = outputKey(*out, *csvFile, *catalogFile)
 	}
 	if collector.IsTerminal(stderr) {
 		bar := collector.NewProgress(stderr)
@@ -89,13 +95,25 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	if err != nil {
 		return err
 	}
+	if u := res.Unchanged; u != nil {
+		if !*quiet {
+			fmt.Fprint(stdout, u.Tables)
+		}
+		collector.PrintSummary(stdout, res.Report)
+		fmt.Fprintf(stdout, "tree unchanged since snapshot %s: nothing written (-force writes a new one)\n", strings.Join(u.IDs, ", "))
+		return nil
+	}
 	var runs = res.Snapshots[0].Runs
 	for _, s := range res.Snapshots[1:] {
 		runs = append(runs, s.Runs...)
 	}
+	// The tables are kept with the tree state, for a re-collect that
+	// finds the tree unchanged.
+	var tables strings.Builder
+	collector.PrintTables(&tables, runs)
+	tables.WriteString("\n")
 	if !*quiet {
-		collector.PrintTables(stdout, runs)
-		fmt.Fprintln(stdout)
+		fmt.Fprint(stdout, tables.String())
 	}
 	collector.PrintSummary(stdout, res.Report)
 	if res.Report.Runs == 0 {
@@ -111,5 +129,25 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	for _, f := range w.CSVs {
 		fmt.Fprintf(stdout, "wrote %s\n", f)
 	}
+	if err := res.SaveState(w, tables.String()); err != nil {
+		fmt.Fprintf(stderr, "warning: %v (the next collect reads the whole tree again)\n", err)
+	}
 	return nil
+}
+
+// outputKey identifies what, besides the tree and the collect options,
+// shapes a collect's outputs: where they go and the catalog's version.
+func outputKey(out, csvFile, catalogFile string) string {
+	key := []string{out, csvFile, catalogFile}
+	for i, f := range key[:2] {
+		if abs, err := filepath.Abs(f); err == nil && f != "" {
+			key[i] = abs
+		}
+	}
+	if catalogFile != "" {
+		if fi, err := os.Stat(catalogFile); err == nil {
+			key = append(key, strconv.FormatInt(fi.Size(), 10), strconv.FormatInt(fi.ModTime().UnixNano(), 10))
+		}
+	}
+	return strings.Join(key, "\x00")
 }

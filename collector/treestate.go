@@ -1,0 +1,346 @@
+package collector
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/gob"
+	"encoding/hex"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/lineup-dev/lineup/collector/snapshot"
+)
+
+// A re-collect of an unchanged tree should cost a small fraction of a
+// cold one. The run cache alone does not get there: walking tens of
+// thousands of directories, loading the cache, assembling the runs and
+// encoding and writing a snapshot of thousands of runs cost more than a
+// tenth of parsing them, and write a duplicate of an immutable snapshot.
+// The tree state closes the gap. It records
+//
+//   - every directory's modification time and listing, so that a directory
+//     whose mtime has not changed (no entry added, removed or renamed) is
+//     not read again: one stat instead of open, getdents and close;
+//   - every run file's size and mtime;
+//   - the options, and the files the last collect wrote with their sizes
+//     and mtimes, and its terminal report.
+//
+// When the options are the same, the written files are in place and one
+// stat of every recorded directory and file finds them all as recorded,
+// Collect returns Result.Unchanged: nothing is walked, parsed, assembled or
+// written. A file appended to or rewritten changes its size or mtime, a new
+// run its parent directory's mtime: the collect then walks the tree (with
+// the remembered listings). If the walk finds the same runs with the same
+// files (a directory touched, or one modified too recently to be vouched
+// for by its mtime), the tree is unchanged all the same; otherwise the
+// collect goes on as usual, with the run cache.
+
+// stateFormat changes whenever treeState or its meaning changes.
+const stateFormat = "lineup.collect-tree/1"
+
+// DefaultStateName is the tree state's name in the snapshot directory.
+const DefaultStateName = ".lineup-collect.tree"
+
+// racyWindow: a directory modified this recently may change again within
+// the same mtime tick, so it is not vouched for (git's "racily clean"
+// problem).
+const racyWindow = 2 * time.Second
+
+// treeState is what one collect of a tree leaves for the next.
+type treeState struct {
+	Format, Tool string
+	Root         string // absolute
+	// Key identifies the options that shape the outputs (optionsKey);
+	// Digest the walk's findings (runsDigest).
+	Key, Digest string
+	// Dirs are the directories walked, in walk order, relative to Root;
+	// Files the run files read, with their sizes and mtimes.
+	Dirs  []dirState
+	Files []fileState
+	// Complete is false when the walk met something a stat of Dirs and
+	// Files cannot vouch for (an unreadable or just-modified directory, a
+	// symbolic link followed): the next collect walks the tree again.
+	Complete bool
+	// Written are the files written from this state; IDs the snapshots,
+	// Report and Tables what was printed.
+	Written []fileState
+	IDs     []string
+	Report  Report
+	Tables  string
+}
+
+// dirState is one directory's listing: for each entry a type byte
+// ('d' directory, 'l' symbolic link, 'f' regular file, 'o' other), the
+// name and a NUL.
+type dirState struct {
+	Rel     string
+	MTime   int64
+	Entries string
+}
+
+// fileState is a file's size and mtime; Follow: through a symbolic link.
+type fileState struct {
+	Rel         string // relative to the root; for Written, absolute
+	Size, MTime int64
+	Follow      bool
+}
+
+func encodeEntries(entries []fs.DirEntry) string {
+	var b strings.Builder
+	for _, e := range entries {
+		t := byte('o')
+		switch m := e.Type(); {
+		case m.IsDir():
+			t = 'd'
+		case m&fs.ModeSymlink != 0:
+			t = 'l'
+		case m.IsRegular():
+			t = 'f'
+		}
+		b.WriteByte(t)
+		b.WriteString(e.Name())
+		b.WriteByte(0)
+	}
+	return b.String()
+}
+
+// dirEntry is a remembered directory entry; Info reads the file's current
+// metadata, as os.ReadDir's entries do.
+type dirEntry struct {
+	dir, name string
+	typ       fs.FileMode
+}
+
+func (e dirEntry) Name() string               { return e.name }
+func (e dirEntry) IsDir() bool                { return e.typ.IsDir() }
+func (e dirEntry) Type() fs.FileMode          { return e.typ }
+func (e dirEntry) Info() (fs.FileInfo, error) { return os.Lstat(joinPath(e.dir, e.name)) }
+
+func (d dirState) entries(dir string) []fs.DirEntry {
+	out := make([]fs.DirEntry, 0, strings.Count(d.Entries, "\x00"))
+	for s := d.Entries; s != ""; {
+		i := strings.IndexByte(s, 0)
+		if i < 1 {
+			break
+		}
+		typ := fs.ModeIrregular
+		switch s[0] {
+		case 'd':
+			typ = fs.ModeDir
+		case 'l':
+			typ = fs.ModeSymlink
+		case 'f':
+			typ = 0
+		}
+		out = append(out, dirEntry{dir: dir, name: s[1:i], typ: typ})
+		s = s[i+1:]
+	}
+	return out
+}
+
+// loadState reads the state file; a missing, foreign or unreadable one is
+// nil (the collect then reads every directory).
+func loadState(file string) *treeState {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil
+	}
+	var st treeState
+	if gob.NewDecoder(bytes.NewReader(data)).Decode(&st) != nil || st.Format != stateFormat || st.Tool != cacheTool() {
+		return nil
+	}
+	return &st
+}
+
+func (st *treeState) save(file string) error {
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	if err := gob.NewEncoder(w).Encode(st); err != nil {
+		return fmt.Errorf("tree state %s: %w", file, err)
+	}
+	if err := w.Flush(); err != nil {
+		return err
+	}
+	if err := snapshot.WriteFileAtomic(file, buf.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("tree state: %w", err)
+	}
+	return nil
+}
+
+// optionsKey identifies the options that shape a collect's outputs.
+func optionsKey(opt Options, root string) string {
+	h := sha256.New()
+	for _, f := range []string{root, opt.ID, opt.Title, strconv.FormatBool(opt.Split), strconv.Itoa(opt.GPUsPerNode), opt.OutputKey} {
+		fmt.Fprintf(h, "%d:%s", len(f), f)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// runsDigest identifies what a walk found: every run directory with its
+// files' paths, sizes and mtimes, and the skips.
+func runsDigest(dirs []runDir, skipped []Skip) string {
+	h := sha256.New()
+	b := bufio.NewWriter(h)
+	field := func(s string) {
+		b.WriteString(strconv.Itoa(len(s)))
+		b.WriteByte(':')
+		b.WriteString(s)
+	}
+	for i := range dirs {
+		d := &dirs[i]
+		field(d.Dir)
+		field(d.Rel)
+		field(d.LocPath)
+		field(d.InfDir)
+		field(string(d.Layout))
+		field(d.fingerprint())
+	}
+	for _, s := range skipped {
+		field(s.Path)
+		field(s.Reason)
+	}
+	b.Flush()
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// writtenIntact reports whether the files written from st are in place.
+func (st *treeState) writtenIntact() bool {
+	for i := range st.Written {
+		if !st.Written[i].matches(st.Written[i].Rel) {
+			return false
+		}
+	}
+	return len(st.Written) > 0
+}
+
+// dirMap indexes st's listings by directory.
+func (st *treeState) dirMap() map[string]dirState {
+	if st == nil {
+		return nil
+	}
+	m := make(map[string]dirState, len(st.Dirs))
+	for _, d := range st.Dirs {
+		m[d.Rel] = d
+	}
+	return m
+}
+
+// matches reports whether f is as recorded; abs is its path.
+func (f *fileState) matches(abs string) bool {
+	stat := os.Lstat
+	if f.Follow {
+		stat = os.Stat
+	}
+	fi, err := stat(abs)
+	return err == nil && fi.Size() == f.Size && fi.ModTime().UnixNano() == f.MTime
+}
+
+// unchanged reports whether the tree and the written files are all as st
+// recorded them (st.Complete: the stats cover everything the walk read): one stat each, spread over jobs goroutines, stopping at
+// the first difference.
+func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
+	if !st.Complete || !st.writtenIntact() {
+		return false
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := len(st.Dirs) + len(st.Files)
+	chunk := max(256, n/(8*jobs)+1)
+	var changed atomic.Bool
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(jobs)
+	for lo := 0; lo < n; lo += chunk {
+		g.Go(func() error {
+			for i := lo; i < min(lo+chunk, n); i++ {
+				if gctx.Err() != nil {
+					return nil
+				}
+				ok := false
+				if i < len(st.Dirs) {
+					d := &st.Dirs[i]
+					fi, err := os.Stat(st.abs(d.Rel))
+					ok = err == nil && fi.ModTime().UnixNano() == d.MTime
+				} else {
+					f := &st.Files[i-len(st.Dirs)]
+					ok = f.matches(st.abs(f.Rel))
+				}
+				if !ok {
+					changed.Store(true)
+					cancel()
+					return nil
+				}
+			}
+			return nil
+		})
+	}
+	g.Wait()
+	return !changed.Load() && ctx.Err() == nil
+}
+
+// abs is the path of rel below the root.
+func (st *treeState) abs(rel string) string {
+	if rel == "." {
+		return st.Root
+	}
+	return joinPath(st.Root, filepath.FromSlash(rel))
+}
+
+// Unchanged says that a collect found the tree as the last collect left
+// it, with the same options and its outputs in place: nothing was built.
+type Unchanged struct {
+	// IDs are the snapshots written by the last collect; Files every file
+	// it wrote.
+	IDs   []string
+	Files []string
+	// Tables is the per-experiment tables it printed.
+	Tables string
+}
+
+// unchangedResult is what Collect returns for an unchanged tree: the last
+// collect's report, all of it from the cache.
+func (st *treeState) unchangedResult(root string) *Result {
+	rep := st.Report
+	rep.Root, rep.CacheHits, rep.CacheError = root, rep.RunDirs, ""
+	u := &Unchanged{IDs: st.IDs, Tables: st.Tables}
+	for _, f := range st.Written {
+		u.Files = append(u.Files, f.Rel)
+	}
+	return &Result{Report: rep, Unchanged: u}
+}
+
+// SaveState records, for the next collect of the same tree, what this one
+// found and wrote (w, from Write) and the tables it printed. Without a
+// StateFile in the options it does nothing.
+func (r *Result) SaveState(w *Written, tables string) error {
+	st := r.state
+	if st == nil || r.stateFile == "" || w == nil {
+		return nil
+	}
+	st.Written = st.Written[:0]
+	for _, f := range append(append([]string(nil), w.Snapshots...), w.CSVs...) {
+		fi, err := os.Stat(f)
+		if err != nil {
+			return fmt.Errorf("tree state: %w", err)
+		}
+		if abs, err := filepath.Abs(f); err == nil {
+			f = abs
+		}
+		st.Written = append(st.Written, fileState{Rel: f, Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Follow: true})
+	}
+	st.IDs = st.IDs[:0]
+	for _, s := range r.Snapshots {
+		st.IDs = append(st.IDs, s.ID)
+	}
+	st.Report, st.Tables = r.Report, tables
+	return st.save(r.stateFile)
+}

@@ -1,0 +1,245 @@
+package collector
+
+import (
+	"bytes"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lineup-dev/lineup/collector/internal/synthtree"
+	"github.com/lineup-dev/lineup/collector/snapshot"
+)
+
+// ageTree sets every directory's mtime an hour back, as a tree written by
+// finished jobs looks: listings older than racyWindow are remembered.
+func ageTree(t *testing.T, root string) {
+	t.Helper()
+	old := time.Now().Add(-time.Hour)
+	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			return os.Chtimes(p, old, old)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+// collectAndWrite is what `lineup collect` does: Collect, Write, then
+// SaveState with the printed tables.
+func collectAndWrite(t *testing.T, opt Options, out string) *Result {
+	t.Helper()
+	res := collect(t, opt)
+	if res.Unchanged != nil {
+		return res
+	}
+	w, err := Write(res, WriteOptions{OutDir: out, Force: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var tables bytes.Buffer
+	PrintTables(&tables, res.Snapshots[0].Runs)
+	if err := res.SaveState(w, tables.String()); err != nil {
+		t.Fatal(err)
+	}
+	return res
+}
+
+func firstFile(t *testing.T, root, name string) string {
+	t.Helper()
+	var found string
+	_ = filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+		if found == "" && d != nil && d.Name() == name {
+			found = p
+		}
+		return nil
+	})
+	if found == "" {
+		t.Fatalf("no %s under %s", name, root)
+	}
+	return found
+}
+
+// TestUnchangedTree: a re-collect of an unchanged tree builds and writes
+// nothing and says since which snapshot; -force, a changed file, a new
+// run, other outputs and a removed snapshot each make it collect again,
+// re-parsing only what changed.
+func TestUnchangedTree(t *testing.T) {
+	root, out := t.TempDir(), t.TempDir()
+	if err := synthtree.Generate(root, 15, 40, 5); err != nil {
+		t.Fatal(err)
+	}
+	ageTree(t, root)
+	opt := Options{Root: root, CacheFile: filepath.Join(out, DefaultCacheName), StateFile: filepath.Join(out, DefaultStateName), OutputKey: "out"}
+
+	first := collectAndWrite(t, opt, out)
+	if first.Unchanged != nil || first.Report.RunDirs != 15 {
+		t.Fatalf("first collect: unchanged %v, %d run dirs", first.Unchanged, first.Report.RunDirs)
+	}
+	st := loadState(opt.StateFile)
+	if st == nil || len(st.Dirs) == 0 || len(st.Written) < 2 { // the snapshot and its CSVs
+		t.Fatalf("state after the first collect: %+v", st)
+	}
+	snapFile := filepath.Join(out, first.Snapshots[0].ID+".json")
+	written, err := os.ReadFile(snapFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	again := collect(t, opt)
+	if again.Unchanged == nil {
+		t.Fatal("re-collect of an unchanged tree built snapshots again")
+	}
+	if len(again.Snapshots) != 0 || strings.Join(again.Unchanged.IDs, ",") != first.Snapshots[0].ID || !strings.Contains(again.Unchanged.Tables, first.Snapshots[0].Runs[0].Model) {
+		t.Errorf("unchanged: %+v, %d snapshots", again.Unchanged, len(again.Snapshots))
+	}
+	if r := again.Report; r.RunDirs != 15 || r.Runs != first.Report.Runs || r.OK != first.Report.OK || r.CacheHits != 15 {
+		t.Errorf("unchanged report %+v, first %+v", r, first.Report)
+	}
+
+	// -force builds the same snapshot again, from the cache.
+	forced := opt
+	forced.Force = true
+	if res := collect(t, forced); res.Unchanged != nil || res.Report.CacheHits != 15 {
+		t.Errorf("forced: unchanged %v, %d cache hits", res.Unchanged, res.Report.CacheHits)
+	} else if b, _ := encodeSnapshot(res.Snapshots[0]); !bytes.Equal(b, written) {
+		t.Error("forced re-collect differs from the snapshot written")
+	}
+
+	// Other outputs (another -out, -csv or catalog): not unchanged.
+	other := opt
+	other.OutputKey = "elsewhere"
+	if res := collect(t, other); res.Unchanged != nil {
+		t.Error("a state recorded for other outputs counted as unchanged")
+	}
+
+	// A server log appended to (its directory's listing unchanged, so
+	// served from the state): that run, and only that run, is parsed again.
+	log := firstFile(t, root, "server_rank_00000_node_-1.log")
+	f, err := os.OpenFile(log, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := "(APIServer pid=3646) INFO 02-05 23:59:59 [loggers.py:257] Engine 000: Avg prompt throughput: 0.0 tokens/s, Avg generation throughput: 1.0 tokens/s, Running: 1 reqs, Waiting: 0 reqs, GPU KV cache usage: 1.0%, Prefix cache hit rate: 0.0%\n"
+	if _, err := f.WriteString(line); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	changed := collectAndWrite(t, opt, out)
+	if changed.Unchanged != nil || changed.Report.CacheHits != 14 {
+		t.Fatalf("after appending to a log: unchanged %v, %d cache hits (want 14)", changed.Unchanged, changed.Report.CacheHits)
+	}
+	cold := collect(t, Options{Root: root})
+	a, _ := snapshot.Marshal(changed.Snapshots[0])
+	b, _ := snapshot.Marshal(cold.Snapshots[0])
+	if !bytes.Equal(a, b) {
+		t.Error("the re-collect after a change differs from a cold collect of the changed tree")
+	}
+	if bytes.Equal(a, written) {
+		t.Error("the appended stats line changed nothing in the snapshot")
+	}
+	if res := collect(t, opt); res.Unchanged == nil {
+		t.Error("not unchanged after the changed tree was collected and written")
+	}
+
+	// Directory times moved, nothing else: unchanged after a walk (the
+	// stat-only check sees the times), and the new times are kept.
+	ageTree(t, root)
+	if res := collectAndWrite(t, opt, out); res.Unchanged == nil {
+		t.Fatal("ageing the directories counted as a change")
+	}
+	if st := loadState(opt.StateFile); st == nil || !st.Complete || !st.unchanged(t.Context(), 2) {
+		t.Fatal("the state after a walk that found the tree unchanged does not vouch for it")
+	}
+
+	// A new run deep in the tree: its parent directory's mtime changes.
+	mustWrite(t, synthtree.Run{Experiment: "sweep00", Model: synthtree.Models[0], TP: 1, PP: 1, DP: 1, Spec: "eagle", EngineInputTPS: 1000, EngineOutputTPS: 5000, Mixed: 2, Steady: 10, JobID: 99, Seed: 1}, root)
+	added := collectAndWrite(t, opt, out)
+	if added.Unchanged != nil || added.Report.RunDirs != 16 || added.Report.CacheHits != 15 {
+		t.Fatalf("after adding a run: unchanged %v, %d run dirs, %d cache hits", added.Unchanged, added.Report.RunDirs, added.Report.CacheHits)
+	}
+
+	// The written snapshot removed: written again.
+	if err := os.Remove(filepath.Join(out, added.Snapshots[0].ID+".json")); err != nil {
+		t.Fatal(err)
+	}
+	if res := collect(t, opt); res.Unchanged != nil {
+		t.Error("unchanged although the snapshot it wrote is gone")
+	}
+}
+
+// TestStateListingsFollowTheTree: listings served from the state give the
+// same walk as reading every directory; a tree modified within racyWindow
+// is not vouched for; a symbolic link makes the state incomplete.
+func TestStateListingsFollowTheTree(t *testing.T) {
+	root := t.TempDir()
+	if err := synthtree.Generate(root, 6, 10, 2); err != nil {
+		t.Fatal(err)
+	}
+	fresh, err := walkTree(t.Context(), root, "", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fresh.next.Complete || len(fresh.next.Dirs) != 0 {
+		t.Errorf("directories modified just now: complete %v, %d listings remembered", fresh.next.Complete, len(fresh.next.Dirs))
+	}
+	ageTree(t, root)
+	first, err := walkTree(t.Context(), root, "", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := walkTree(t.Context(), root, "", first.next.dirMap(), true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !first.next.Complete || len(first.next.Dirs) == 0 || len(first.next.Files) != 6*3 { // 6 runs: .out, server log, stats.json
+		t.Errorf("first walk: complete %v, %d dirs, %d files", first.next.Complete, len(first.next.Dirs), len(first.next.Files))
+	}
+	want := fmt.Sprint(first.runs, first.skipped, first.next.Dirs, first.next.Files)
+	for _, w := range []*walker{fresh, second} {
+		if got := fmt.Sprint(w.runs, w.skipped); got != fmt.Sprint(first.runs, first.skipped) {
+			t.Errorf("a walk from remembered listings differs from reading every directory:\n%s\nwant\n%s", got, fmt.Sprint(first.runs, first.skipped))
+		}
+	}
+	if got := fmt.Sprint(second.runs, second.skipped, second.next.Dirs, second.next.Files); got != want {
+		t.Error("the state of a walk from remembered listings differs")
+	}
+
+	if err := os.Symlink(root, filepath.Join(root, "loop")); err != nil {
+		t.Fatal(err)
+	}
+	ageTree(t, root)
+	linked, err := walkTree(t.Context(), root, "", nil, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if linked.next.Complete {
+		t.Error("a walk that met a symbolic link is complete")
+	}
+}
+
+// TestUnchangedFreshTree: a tree written moments ago is not vouched for by
+// its times (racyWindow), so the re-collect walks it; finding the same runs
+// and files, it is unchanged all the same.
+func TestUnchangedFreshTree(t *testing.T) {
+	root, out := t.TempDir(), t.TempDir()
+	if err := synthtree.Generate(root, 4, 20, 8); err != nil {
+		t.Fatal(err)
+	}
+	opt := Options{Root: root, CacheFile: filepath.Join(out, DefaultCacheName), StateFile: filepath.Join(out, DefaultStateName), OutputKey: "out"}
+	collectAndWrite(t, opt, out)
+	if st := loadState(opt.StateFile); st == nil || st.Complete {
+		t.Fatalf("state of a fresh tree: %+v", st)
+	}
+	if res := collect(t, opt); res.Unchanged == nil || res.Report.RunDirs != 4 {
+		t.Errorf("fresh unchanged tree: %+v", res.Report)
+	}
+}
