@@ -176,6 +176,7 @@ func modelCharts(mv *modelView, root string) []chartView {
 		line.AddSeries("Prompt tokens/s", prompt, charts.WithItemStyleOpts(opts.ItemStyle{Color: "#91cc75"}))
 		out = append(out, finishChart("chart-timeline", "Prompt and generation tokens/s of the best configuration over time (whole engine, one point per stats line)", root, line))
 	}
+	out = append(out, historyChart(mv, root)...)
 	return out
 }
 

@@ -458,7 +458,7 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 	// per CPU keeps every CPU busy.
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	b := &builder{ctx: gctx, opts: opts, content: content, r: r, charts: echartsJS != nil, g: g, dir: staging}
-	b.nav = []navLink{{"index.html", "Lineup"}, {"models/index.html", "Models"}, {"snapshots/index.html", "Snapshots"}, {"budget/index.html", "Budget"}}
+	b.nav = []navLink{{"index.html", "Lineup"}, {"models/index.html", "Models"}, {"snapshots/index.html", "Snapshots"}, {"compare/index.html", "Compare"}, {"history/index.html", "History"}, {"budget/index.html", "Budget"}}
 	for _, p := range content.Pages {
 		b.nav = append(b.nav, navLink{p.Slug + ".html", p.Title})
 	}
@@ -475,6 +475,7 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 		}
 		editions = append(editions, newEdition(s, content.Catalog, prefix, slugs))
 	}
+	b.renderComparisons(editions) // first: it gives editions their diff links and models their history
 	for _, ed := range editions {
 		b.renderEdition(ed)
 		b.writeSnapshotData(ed.Snap)

@@ -22,6 +22,8 @@ type edition struct {
 	Rows   []LineupRow
 	// Runs counts the snapshot's configurations; OKRuns the measured ones.
 	Runs, OKRuns int
+	// Diffs links the diff pages of the pairs this snapshot is in (diffpages.go).
+	Diffs []diffLink
 }
 
 // modelView is one model page.
@@ -38,6 +40,8 @@ type modelView struct {
 	Notes []string // catalog note, pinned class
 	// Problems lists failed runs with their reasons and every warning.
 	Problems []problem
+	// History is the model's best run in every snapshot (history.go).
+	History []historyPoint
 }
 
 // problem is one line of a model page's "Failures and warnings".
