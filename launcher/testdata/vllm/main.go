@@ -5,7 +5,8 @@
 //	vllm --version                 prints a version
 //	vllm serve MODEL [flags]       prints vLLM's startup lines, serves /health,
 //	                               /v1/models and /v1/completions on --host:--port,
-//	                               prints a stats line every second, exits 0 on SIGTERM
+//	                               prints a stats line every 250 ms while busy,
+//	                               exits 0 on SIGTERM
 //	vllm bench serve [flags]       sends --num-prompts completions, prints the
 //	                               result block, writes the --save-result JSON
 //
@@ -15,6 +16,18 @@
 // containing "hang" never becomes healthy; one containing "portclash"
 // finds its port taken on its first start in a run directory. (The bind
 // error line is the stand-in's own; the reference logs hold none.)
+//
+// Two environment variables let a test stand in for another vLLM build
+// (sbatch passes the submitting environment on to the job):
+//
+//	LINEUP_STANDIN_VLLM_VERSION  the version --version and the startup
+//	                             banner report (default 0.15.1)
+//	LINEUP_STANDIN_GPU_TPS       the generation rate in tokens/s per GPU:
+//	                             a number for every model, or a list such as
+//	                             "gemma=30000,qwen=12000,20000" where the
+//	                             first entry whose name is part of the
+//	                             (lower-cased) model applies and a bare
+//	                             number is the default (default 20000)
 package main
 
 import (
@@ -43,9 +56,50 @@ import (
 // here so that test runs of a second or two print some).
 const statsInterval = 250 * time.Millisecond
 
-// Version is what `vllm --version` prints (the v0.14+ banner of
+// defaultVersion is what `vllm --version` prints unless
+// LINEUP_STANDIN_VLLM_VERSION says otherwise (the v0.14+ banner of
 // vllm_startup_lines.txt line 162 shows "version 0.15.1").
-const Version = "0.15.1"
+const defaultVersion = "0.15.1"
+
+// defaultGPUTPS is the generation rate per GPU, in tokens/s, unless
+// LINEUP_STANDIN_GPU_TPS says otherwise.
+const defaultGPUTPS = 20000
+
+func version() string {
+	if v := strings.TrimSpace(os.Getenv("LINEUP_STANDIN_VLLM_VERSION")); v != "" {
+		return v
+	}
+	return defaultVersion
+}
+
+// gpuTPS reads LINEUP_STANDIN_GPU_TPS for model: "N" or
+// "name=N,name=N,...,N" (first matching name wins, a bare N is the default).
+func gpuTPS(spec, model string) (float64, error) {
+	rate, matched := float64(defaultGPUTPS), false
+	for item := range strings.SplitSeq(spec, ",") {
+		item = strings.TrimSpace(item)
+		if item == "" {
+			continue
+		}
+		name, num, named := strings.Cut(item, "=")
+		if !named {
+			num = name
+		}
+		v, err := strconv.ParseFloat(strings.TrimSpace(num), 64)
+		if err != nil || !(v > 0) || math.IsInf(v, 0) {
+			return 0, fmt.Errorf("LINEUP_STANDIN_GPU_TPS=%q: %q is not a positive number of tokens/s", spec, num)
+		}
+		switch {
+		case !named:
+			if !matched {
+				rate = v
+			}
+		case !matched && strings.Contains(strings.ToLower(model), strings.ToLower(strings.TrimSpace(name))):
+			rate, matched = v, true
+		}
+	}
+	return rate, nil
+}
 
 var (
 	//go:embed startup.txt
@@ -62,7 +116,7 @@ func main() {
 	args := os.Args[1:]
 	switch {
 	case len(args) >= 1 && (args[0] == "--version" || args[0] == "-v"):
-		fmt.Println(Version)
+		fmt.Println(version())
 	case len(args) >= 1 && args[0] == "serve":
 		os.Exit(serve(args[1:]))
 	case len(args) >= 2 && args[0] == "bench" && args[1] == "serve":
@@ -133,6 +187,12 @@ func serve(args []string) int {
 		"TS": timestamp(), "PID": pid, "MODEL": model,
 		"MAXLEN": get(f, "max-model-len", "32768"), "MNBT": get(f, "max-num-batched-tokens", "8192"),
 		"TP": get(f, "tensor-parallel-size", "1"), "PORT": get(f, "port", "8000"),
+		"VERSION": version(),
+	}
+	perGPU, err := gpuTPS(os.Getenv("LINEUP_STANDIN_GPU_TPS"), model)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "stand-in vllm:", err)
+		return 2
 	}
 	out := bufio.NewWriter(os.Stdout)
 	var mu sync.Mutex
@@ -188,8 +248,8 @@ func serve(args []string) int {
 	println(fmt.Sprintf("(APIServer pid=%s) INFO:     Uvicorn running on http://%s (Press CTRL+C to quit)", pid, ln.Addr()))
 
 	tp, _ := strconv.Atoi(get(f, "tensor-parallel-size", "1"))
-	// capacity is the engine's generation rate in tokens/s: 20,000 per GPU.
-	capacity := 20000 * float64(max(tp, 1))
+	// capacity is the engine's generation rate in tokens/s.
+	capacity := perGPU * float64(max(tp, 1))
 	var promptTok, genTok, running atomic.Int64
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {})
@@ -235,6 +295,11 @@ func serve(args []string) int {
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
 	tick := time.NewTicker(statsInterval)
 	defer tick.Stop()
+	// Like vLLM's LoggingStatLogger.log (vllm/v1/metrics/loggers.py: "Avoid
+	// log noise on an idle production system"), an interval without tokens
+	// after another one without tokens is not logged: an idle server prints
+	// one line of zeros after its last work, then nothing.
+	lastBusy := false
 	for {
 		select {
 		case <-sig:
@@ -243,6 +308,11 @@ func serve(args []string) int {
 			return 0
 		case <-tick.C:
 			p, g := promptTok.Swap(0), genTok.Swap(0)
+			busy := p > 0 || g > 0
+			if !busy && !lastBusy {
+				continue
+			}
+			lastBusy = busy
 			perSec := float64(time.Second) / float64(statsInterval)
 			kv := math.Min(float64(running.Load())*0.4, 100)
 			for _, l := range lines(statsText, map[string]string{
