@@ -75,8 +75,8 @@ var (
 	kCollectVer   = []byte("vLLM Version")
 	kDriver       = []byte("Driver Version: ")
 	kCUDA         = []byte("CUDA Version: ")
-	kBannerVer    = []byte("█  version ")
-	kBannerModel  = []byte("█  model ")
+	kBannerVer    = []byte("version ")
+	kBannerModel  = []byte("model ")
 )
 
 // scanStartup looks for startup facts in text (a non-stats part of a line)
@@ -160,13 +160,45 @@ func (st *Startup) scan(text []byte) int {
 		}
 	}
 	if st.Model == "" {
-		if i := bytes.Index(text, kBannerModel); i >= 0 {
-			if tok := firstToken(bytes.TrimLeft(text[i+len(kBannerModel):], " ")); tok != "" {
+		if v, ok := bannerValue(text, kBannerModel); ok {
+			if tok := firstToken(v); tok != "" {
 				st.Model = tok
 			}
 		}
 	}
 	return cont
+}
+
+// bannerValue finds key ("version ", "model ") as vLLM 0.14+'s ASCII-art
+// banner prints it: after the logo's block characters and spaces,
+//
+//	 ▄▄ ▄█ █     █     █ ▀▄▀ █  version 0.15.1
+//	  █▄█▀ █     █     █     █  model   /opt/models/qwen2_5_14b_instruct_awq
+//
+// (vllm_startup_lines.txt, the 0.15.1 RTX 3090 transcript). Every
+// occurrence on the line is tried, so block characters elsewhere on the
+// line (a wrapper's, an earlier logo row) do not hide it, and the number of
+// spaces before the key does not matter. It returns the text after the key
+// and its padding.
+func bannerValue(text, key []byte) ([]byte, bool) {
+	for off := 0; ; {
+		i := bytes.Index(text[off:], key)
+		if i < 0 {
+			return nil, false
+		}
+		i += off
+		off = i + len(key)
+		j := i
+		for j > 0 && (text[j-1] == ' ' || text[j-1] == '\t') {
+			j--
+		}
+		// U+2580-U+259F (block elements) are E2 96 80-9F in UTF-8.
+		if j < i && j >= 3 && text[j-3] == 0xE2 && text[j-2] == 0x96 && text[j-1] >= 0x80 && text[j-1] <= 0x9F {
+			if v := bytes.TrimLeft(text[off:], " \t"); len(v) > 0 {
+				return v, true
+			}
+		}
+	}
 }
 
 func (st *Startup) scanVersion(text []byte) {
@@ -181,9 +213,11 @@ func (st *Startup) scanVersion(text []byte) {
 			return
 		}
 	}
-	if i := bytes.Index(text, kBannerVer); i >= 0 {
-		st.VLLMVersion = versionToken(bytes.TrimLeft(text[i+len(kBannerVer):], " "))
-		return
+	if v, ok := bannerValue(text, kBannerVer); ok {
+		if tok := versionToken(v); tok != "" && isDigit(tok[0]) {
+			st.VLLMVersion = tok
+			return
+		}
 	}
 	if i := bytes.Index(text, kCollectVer); i >= 0 {
 		rest := bytes.TrimLeft(text[i+len(kCollectVer):], " \t")

@@ -161,3 +161,49 @@ func TestParsePyDict(t *testing.T) {
 		}
 	}
 }
+
+// TestBannerLines reads vLLM 0.14+'s ASCII-art banner. The first two lines
+// are copied from vllm_startup_lines.txt (0.15.1, "RTX 3090" transcript,
+// [utils.py:325]); the others are the same lines as they reach a log
+// through the wrappers of datatrove-run-layout.md §4 (srun "0: " and
+// loguru), docker compose ("name  | "), with the trailing spaces the
+// transcript's header mentions, a colour code around the logo, one space
+// or three before the key, and the "▄▄ ██" logo row of later releases.
+func TestBannerLines(t *testing.T) {
+	const (
+		versionLine = "(APIServer pid=376429) INFO 02-23 16:58:32 [utils.py:325]  ▄▄ ▄█ █     █     █ ▀▄▀ █  version 0.15.1"
+		modelLine   = "(APIServer pid=376429) INFO 02-23 16:58:32 [utils.py:325]   █▄█▀ █     █     █     █  model   /opt/models/qwen2_5_14b_instruct_awq"
+		loguru      = "0: 2026-02-05 15:28:39.123 | INFO     | datatrove.pipeline.inference.servers.vllm_server:process_line:164 - "
+	)
+	tests := []struct {
+		name, line     string
+		version, model string
+	}{
+		{"version line", versionLine, "0.15.1", ""},
+		{"model line", modelLine, "", "/opt/models/qwen2_5_14b_instruct_awq"},
+		{"trailing spaces", versionLine + "   ", "0.15.1", ""},
+		{"model, trailing spaces", modelLine + "  ", "", "/opt/models/qwen2_5_14b_instruct_awq"},
+		{"srun and loguru", loguru + versionLine, "0.15.1", ""},
+		{"docker compose", "vllm-20b-b-1   | " + modelLine, "", "/opt/models/qwen2_5_14b_instruct_awq"},
+		{"colour codes", "(APIServer pid=1) INFO 02-23 16:58:32 [utils.py:325]  \x1b[33m▄▄ ▄█\x1b[0m \x1b[34m█     █     █ ▀▄▀ █\x1b[0m  version 0.15.1", "0.15.1", ""},
+		{"one space", "(APIServer pid=1) INFO 02-23 16:58:32 [utils.py:325]  ▄▄ ▄█ █     █     █ ▀▄▀ █ version 0.15.1", "0.15.1", ""},
+		{"three spaces", "(APIServer pid=1) INFO 02-23 16:58:32 [utils.py:325]  ▄▄ ▄█ █     █     █ ▀▄▀ █   version 0.15.1", "0.15.1", ""},
+		{"later logo row", "(APIServer pid=1) INFO 08-10 06:25:29 [api_utils.py:345]  ▄▄ ██ █     █     █ ▀▄▀ █  version 0.26.0", "0.26.0", ""},
+		{"dev version", "(APIServer pid=1) INFO 03-17 07:16:01 [utils.py:297]  ▄▄ ▄█ █     █     █ ▀▄▀ █  version 0.17.1rc1.dev126+gbc2c0c86e", "0.17.1rc1.dev126+gbc2c0c86e", ""},
+		// not the banner: the words without the logo before them
+		{"prose", "(APIServer pid=1) INFO 02-23 16:58:32 [utils.py:1] the model version 2 is loading", "", ""},
+		{"logo row without key", "(APIServer pid=376429) INFO 02-23 16:58:32 [utils.py:325]        █     █     █▄   ▄█", "", ""},
+		{"no value", "(APIServer pid=1) INFO 02-23 16:58:32 [utils.py:325]  ▄▄ ▄█ █     █     █ ▀▄▀ █  version ", "", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			log, err := ParseServerLog(strings.NewReader(tt.line + "\n"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if log.Startup.VLLMVersion != tt.version || log.Startup.Model != tt.model {
+				t.Errorf("version %q, model %q; want %q, %q", log.Startup.VLLMVersion, log.Startup.Model, tt.version, tt.model)
+			}
+		})
+	}
+}
