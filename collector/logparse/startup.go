@@ -172,8 +172,8 @@ func (st *Startup) scan(text []byte) int {
 // bannerValue finds key ("version ", "model ") as vLLM 0.14+'s ASCII-art
 // banner prints it: after the logo's block characters and spaces,
 //
-//	 ▄▄ ▄█ █     █     █ ▀▄▀ █  version 0.15.1
-//	  █▄█▀ █     █     █     █  model   /opt/models/qwen2_5_14b_instruct_awq
+//	▄▄ ▄█ █     █     █ ▀▄▀ █  version 0.15.1
+//	 █▄█▀ █     █     █     █  model   /opt/models/qwen2_5_14b_instruct_awq
 //
 // (vllm_startup_lines.txt, the 0.15.1 RTX 3090 transcript). Every
 // occurrence on the line is tried, so block characters elsewhere on the
