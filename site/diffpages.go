@@ -55,6 +55,13 @@ func sortedSnapshots(ss []*snapshot.Snapshot) []*snapshot.Snapshot {
 // by the older snapshot's date.
 func diffPairs(ss []*snapshot.Snapshot) []diffPair {
 	ss = sortedSnapshots(ss)
+	loads := make(map[*snapshot.Snapshot]map[string][]string, len(ss))
+	for _, s := range ss {
+		loads[s] = workloadSettings(s)
+	}
+	only := func(a, b *snapshot.Snapshot) bool {
+		return vllmOnly(a.Environment, b.Environment) && maps.EqualFunc(loads[a], loads[b], slices.Equal[[]string])
+	}
 	var out []diffPair
 	seen := map[[2]string]int{}
 	add := func(a, b *snapshot.Snapshot, consecutive bool) {
@@ -64,14 +71,14 @@ func diffPairs(ss []*snapshot.Snapshot) []diffPair {
 			return
 		}
 		seen[k] = len(out)
-		out = append(out, diffPair{Old: a, New: b, Consecutive: consecutive, VLLMOnly: vllmOnly(a, b)})
+		out = append(out, diffPair{Old: a, New: b, Consecutive: consecutive, VLLMOnly: only(a, b)})
 	}
 	for i := 1; i < len(ss); i++ {
 		add(ss[i-1], ss[i], true)
 	}
 	for i := range ss {
 		for j := i + 1; j < len(ss); j++ {
-			if vllmOnly(ss[i], ss[j]) {
+			if only(ss[i], ss[j]) {
 				add(ss[i], ss[j], false)
 			}
 		}
@@ -91,24 +98,20 @@ func diffPairs(ss []*snapshot.Snapshot) []diffPair {
 	return out
 }
 
-// vllmOnly reports whether a and b differ only in vLLM version: both state
-// it and it differs, while the GPU model, the GPUs per node, the driver
-// and the dataset/prompt settings of the runs (diff.IsWorkloadKey) are the
-// same. A setting neither snapshot states counts as the same, since
-// nothing says it differs.
-func vllmOnly(a, b *snapshot.Snapshot) bool {
-	ea, eb := a.Environment, b.Environment
-	if ea.VLLMVersion == "" || eb.VLLMVersion == "" || ea.VLLMVersion == eb.VLLMVersion {
+// vllmOnly reports whether two environments differ only in vLLM version:
+// both state it and it differs, while the GPU model, the GPUs per node and
+// the driver are the same. diffPairs also requires the same dataset/prompt
+// settings of the runs (workloadSettings). A setting neither snapshot
+// states counts as the same, since nothing says it differs.
+func vllmOnly(a, b snapshot.Environment) bool {
+	if a.VLLMVersion == "" || b.VLLMVersion == "" || a.VLLMVersion == b.VLLMVersion {
 		return false
 	}
-	if ea.GPU != eb.GPU || ea.GPUsPerNode != eb.GPUsPerNode || ea.DriverVersion != eb.DriverVersion {
-		return false
-	}
-	return maps.EqualFunc(workloadSettings(a), workloadSettings(b), slices.Equal[[]string])
+	return a.GPU == b.GPU && a.GPUsPerNode == b.GPUsPerNode && a.DriverVersion == b.DriverVersion
 }
 
-// workloadSettings collects, per dataset/prompt argument, the sorted values
-// a snapshot's runs give it.
+// workloadSettings collects, per dataset/prompt argument
+// (diff.IsWorkloadKey), the sorted values a snapshot's runs give it.
 func workloadSettings(s *snapshot.Snapshot) map[string][]string {
 	out := map[string][]string{}
 	for _, r := range s.Runs {
@@ -295,19 +298,16 @@ func newDiffTable(rows []diff.Row, s diff.Summary, href func(string) string) dif
 // modelHrefs returns, for a page at root, the link to a model's page: in
 // the new snapshot's edition when it has the model, else in the old one's.
 func modelHrefs(root string, old, new *edition) func(string) string {
-	return func(model string) string {
-		for _, ed := range []*edition{new, old} {
-			if ed == nil {
-				continue
-			}
-			for _, mv := range ed.Models {
-				if mv.Model == model {
-					return root + ed.Prefix + "models/" + mv.Slug + "/index.html"
-				}
-			}
+	href := map[string]string{}
+	for _, ed := range []*edition{old, new} { // the new one's win
+		if ed == nil {
+			continue
 		}
-		return ""
+		for _, mv := range ed.Models {
+			href[mv.Model] = root + ed.Prefix + "models/" + mv.Slug + "/index.html"
+		}
 	}
+	return func(model string) string { return href[model] }
 }
 
 // workloadText lists workload arguments as "k=v k=v", by key.
