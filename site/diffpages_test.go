@@ -2,6 +2,7 @@ package site_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -274,5 +275,28 @@ func TestComparisonEscaping(t *testing.T) {
 	hist := tableRows(t, filepath.Join(out, "history", "index.html"), "history")
 	if len(hist) != len(want) {
 		t.Errorf("history rows %q, want one per model", hist)
+	}
+}
+
+// BenchmarkBuildPair renders two synthetic snapshots of 10,200
+// configurations each that differ only in vLLM version: the lineups plus
+// the diff page of the pair (a consecutive and vLLM-only pair), the
+// compare page and the histories.
+func BenchmarkBuildPair(b *testing.B) {
+	old := syntheticSnapshot(300, 34)
+	new := syntheticSnapshot(300, 34)
+	new.ID, new.Created, new.Environment.VLLMVersion = "2026-05-01-synthetic", old.Created.AddDate(0, 1, 0), "0.16.0"
+	for i := range new.Runs {
+		if m := &new.Runs[i].Metrics; m.OutputTPSPerGPU != nil {
+			m.DerivePerGPU(m.InputTPSPerGPU, snapshot.Ptr(*m.OutputTPSPerGPU*(0.9+float64(i%5)/20)), 8)
+		}
+	}
+	dir := contentDir(b, old, new)
+	out := b.TempDir()
+	b.ResetTimer()
+	for b.Loop() {
+		if _, err := site.Build(context.Background(), site.Options{ContentDir: dir, OutDir: out, ECharts: echartsStub, Version: "bench"}); err != nil {
+			b.Fatal(err)
+		}
 	}
 }
