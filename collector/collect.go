@@ -8,6 +8,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -118,61 +119,103 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	w, err := walkTree(ctx, opt.Root, "", prev.dirMap(), opt.StateFile != "")
-	if err != nil {
-		return nil, err
+	// When the tree may turn out unchanged (a state of the same options),
+	// the walk comes first: its digest may end the collect. Otherwise runs
+	// are parsed as the walk finds them, the walk overlapping the parse.
+	mayBeUnchanged := prev != nil && !opt.Force && prev.Key == key
+	var (
+		cache   *runCache
+		cacheErr error
+		w       *walker
+	)
+	if !mayBeUnchanged && opt.CacheFile != "" {
+		cache, cacheErr = loadCache(opt.CacheFile)
 	}
-	dirs, skipped := w.runs, w.skipped
-	state := w.next
-	if state != nil {
-		state.Format, state.Tool, state.Key, state.Digest = stateFormat, cacheTool(), key, runsDigest(dirs, skipped)
-		if prev != nil && !opt.Force && prev.Key == key && prev.Digest == state.Digest && prev.writtenIntact() {
-			// Same runs, same files: only directory times moved. Keep
-			// the new listings and times for the next stat-only check.
-			state.Written, state.IDs, state.Report, state.Tables = prev.Written, prev.IDs, prev.Report, prev.Tables
-			res := state.unchangedResult(opt.Root)
-			if err := state.save(opt.StateFile); err != nil {
-				res.Report.CacheError = err.Error()
-			}
-			return res, nil
-		}
+	type job struct {
+		i int
+		d *runDir
 	}
-	rep := Report{Root: opt.Root, RunDirs: len(dirs), Skipped: skipped, Failed: map[string]int{}}
-
-	var cache *runCache
-	if opt.CacheFile != "" {
-		cache, err = loadCache(opt.CacheFile)
-		if err != nil {
-			rep.CacheError = err.Error()
-		}
-	}
-	parsed := make([]*parsedRun, len(dirs))
-	var next, done, hits atomic.Int64
+	jobs := make(chan job, 64)
 	g, gctx := errgroup.WithContext(ctx)
+	if mayBeUnchanged {
+		var err error
+		if w, err = walkTree(ctx, opt.Root, "", prev.dirMap(), opt.StateFile != "", nil); err != nil {
+			return nil, err
+		}
+		if state := w.next; state != nil {
+			state.Format, state.Tool, state.Key, state.Digest = stateFormat, cacheTool(), key, runsDigest(w.runs, w.skipped)
+			if prev.Digest == state.Digest && prev.writtenIntact() {
+				// Same runs, same files: only directory times moved. Keep
+				// the new listings and times for the next stat-only check.
+				state.Written, state.IDs, state.Report, state.Tables = prev.Written, prev.IDs, prev.Report, prev.Tables
+				res := state.unchangedResult(opt.Root)
+				if err := state.save(opt.StateFile); err != nil {
+					res.Report.CacheError = err.Error()
+				}
+				return res, nil
+			}
+		}
+		if opt.CacheFile != "" {
+			cache, cacheErr = loadCache(opt.CacheFile)
+		}
+		g.Go(func() error {
+			defer close(jobs)
+			for i := range w.runs {
+				select {
+				case jobs <- job{i, &w.runs[i]}:
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			}
+			return nil
+		})
+	} else {
+		g.Go(func() error {
+			defer close(jobs)
+			i := 0
+			var err error
+			w, err = walkTree(gctx, opt.Root, "", prev.dirMap(), opt.StateFile != "", func(d *runDir) error {
+				select {
+				case jobs <- job{i, d}:
+					i++
+					return nil
+				case <-gctx.Done():
+					return gctx.Err()
+				}
+			})
+			return err
+		})
+	}
+
 	// A fixed pool of workers, each with its own scanner (read buffer,
 	// parser records, failure windows) reused from run to run.
-	for range min(opt.Jobs, max(len(dirs), 1)) {
+	var (
+		mu      sync.Mutex
+		results = map[int]*parsedRun{}
+		hits    atomic.Int64
+	)
+	for range opt.Jobs {
 		g.Go(func() error {
 			sc := new(logparse.LogScanner)
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(dirs) {
-					return nil
-				}
+			for j := range jobs {
 				if err := gctx.Err(); err != nil {
 					return err
 				}
-				d := &dirs[i]
-				if p := cache.get(d.Dir, d.fingerprint()); p != nil {
-					parsed[i] = p
+				p := cache.get(j.d.Dir, j.d.fingerprint())
+				if p != nil {
 					hits.Add(1)
 				} else {
-					parsed[i] = parseRun(d, sc)
+					p = parseRun(j.d, sc)
 				}
+				mu.Lock()
+				results[j.i] = p
+				n := len(results)
+				mu.Unlock()
 				if opt.Progress != nil {
-					opt.Progress(int(done.Add(1)), len(dirs))
+					opt.Progress(n, max(n, j.i+1))
 				}
 			}
+			return nil
 		})
 	}
 	if err := g.Wait(); err != nil {
@@ -180,6 +223,19 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	dirs, skipped := w.runs, w.skipped
+	parsed := make([]*parsedRun, len(dirs))
+	for i := range parsed {
+		parsed[i] = results[i]
+	}
+	state := w.next
+	if state != nil && state.Digest == "" {
+		state.Format, state.Tool, state.Key, state.Digest = stateFormat, cacheTool(), key, runsDigest(dirs, skipped)
+	}
+	rep := Report{Root: opt.Root, RunDirs: len(dirs), Skipped: skipped, Failed: map[string]int{}}
+	if cacheErr != nil {
+		rep.CacheError = cacheErr.Error()
 	}
 	rep.CacheHits = int(hits.Load())
 	// An unchanged tree leaves the cache as it is: rewriting it would cost
@@ -216,10 +272,11 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 		}
 	}
 	res := &Result{Report: rep, records: recs, state: state, stateFile: opt.StateFile}
-	res.Snapshots, err = buildSnapshots(recs, skipped, opt)
+	snaps, err := buildSnapshots(recs, skipped, opt)
 	if err != nil {
 		return nil, err
 	}
+	res.Snapshots = snaps
 	return res, nil
 }
 

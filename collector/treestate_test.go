@@ -184,7 +184,7 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 	if err := synthtree.Generate(root, 6, 10, 2); err != nil {
 		t.Fatal(err)
 	}
-	fresh, err := walkTree(t.Context(), root, "", nil, true)
+	fresh, err := walkTree(t.Context(), root, "", nil, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -192,11 +192,11 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 		t.Errorf("directories modified just now: complete %v, %d listings remembered", fresh.next.Complete, len(fresh.next.Dirs))
 	}
 	ageTree(t, root)
-	first, err := walkTree(t.Context(), root, "", nil, true)
+	first, err := walkTree(t.Context(), root, "", nil, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	second, err := walkTree(t.Context(), root, "", first.next.dirMap(), true)
+	second, err := walkTree(t.Context(), root, "", first.next.dirMap(), true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -217,7 +217,7 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 		t.Fatal(err)
 	}
 	ageTree(t, root)
-	linked, err := walkTree(t.Context(), root, "", nil, true)
+	linked, err := walkTree(t.Context(), root, "", nil, true, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

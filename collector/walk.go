@@ -95,6 +95,8 @@ type walker struct {
 	prev map[string]dirState
 	next *treeState
 	now  time.Time
+	// found, when set, is called with every run directory as it is found.
+	found func(*runDir) error
 }
 
 // discover walks root and returns its run directories (in path order) and
@@ -107,7 +109,7 @@ func discover(ctx context.Context, root string) ([]runDir, []Skip, error) {
 // paths: Explain passes the directory's absolute path, since the part of
 // the path that names the configuration lies above it.
 func discoverWith(ctx context.Context, root, prefix string) ([]runDir, []Skip, error) {
-	w, err := walkTree(ctx, root, prefix, nil, false)
+	w, err := walkTree(ctx, root, prefix, nil, false, nil)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -116,8 +118,10 @@ func discoverWith(ctx context.Context, root, prefix string) ([]runDir, []Skip, e
 
 // walkTree walks root. A directory whose modification time is the one
 // recorded in prev is not read again; with record, the walker's next holds
-// what the next collect needs to tell whether the tree changed.
-func walkTree(ctx context.Context, root, prefix string, prev map[string]dirState, record bool) (*walker, error) {
+// what the next collect needs to tell whether the tree changed. found, when
+// not nil, is called with each run directory as it is found (in the order
+// of the result); an error from it ends the walk.
+func walkTree(ctx context.Context, root, prefix string, prev map[string]dirState, record bool, found func(*runDir) error) (*walker, error) {
 	abs, err := filepath.Abs(root)
 	if err != nil {
 		return nil, err
@@ -133,7 +137,7 @@ func walkTree(ctx context.Context, root, prefix string, prev map[string]dirState
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("results root %s: not a directory", root)
 	}
-	w := &walker{root: abs, prefix: prefix, entered: map[string]bool{}, prev: prev, now: time.Now()}
+	w := &walker{root: abs, prefix: prefix, entered: map[string]bool{}, prev: prev, now: time.Now(), found: found}
 	if record {
 		w.next = &treeState{Root: abs, Complete: true, Dirs: make([]dirState, 0, len(prev))}
 	}
@@ -205,14 +209,11 @@ func (w *walker) walk(ctx context.Context, dir, rel, real string) error {
 	base := filepath.Base(dir)
 	switch {
 	case manifest:
-		w.addRun(dir, rel, joinPath(dir, rundir.InferenceDir), joinRel(rel, rundir.InferenceDir), LayoutLineup, nil)
-		return nil
+		return w.addRun(dir, rel, joinPath(dir, rundir.InferenceDir), joinRel(rel, rundir.InferenceDir), LayoutLineup, nil)
 	case base == "inference_logs":
-		w.addRun(filepath.Dir(dir), path.Dir(rel), dir, rel, "", entries)
-		return nil
+		return w.addRun(filepath.Dir(dir), path.Dir(rel), dir, rel, "", entries)
 	case base == "inference" && filepath.Base(filepath.Dir(dir)) == "logs":
-		w.addRun(filepath.Dir(filepath.Dir(dir)), path.Dir(path.Dir(rel)), dir, rel, "", entries)
-		return nil
+		return w.addRun(filepath.Dir(filepath.Dir(dir)), path.Dir(path.Dir(rel)), dir, rel, "", entries)
 	}
 	if len(entries) == 0 {
 		if !ignorableEmpty[base] && rel != "." {
@@ -286,7 +287,7 @@ func within(dir, target string) bool {
 // addRun lists the files of one run. layout is empty when the path decides
 // between the seed and datatrove layouts. infRel is infDir relative to the
 // root; infEntries, when not nil, is its listing, already read by the walk.
-func (w *walker) addRun(runPath, rel, infDir, infRel string, layout Layout, infEntries []fs.DirEntry) {
+func (w *walker) addRun(runPath, rel, infDir, infRel string, layout Layout, infEntries []fs.DirEntry) error {
 	r := runDir{Dir: runPath, Rel: rel, LocPath: path.Join(w.prefix, rel), InfDir: infDir, Layout: layout}
 	if layout == LayoutLineup {
 		if fi, err := os.Stat(joinPath(runPath, rundir.ManifestFile)); err == nil {
@@ -299,7 +300,7 @@ func (w *walker) addRun(runPath, rel, infDir, infRel string, layout Layout, infE
 		loc, ok := ParsePath(r.LocPath)
 		if !ok {
 			w.skip(rel, "no tp<N>-pp<N>-dp<N> directory in the path: cannot tell the run's configuration")
-			return
+			return nil
 		}
 		r.Layout = loc.Layout
 	}
@@ -318,7 +319,7 @@ func (w *walker) addRun(runPath, rel, infDir, infRel string, layout Layout, infE
 		if err != nil {
 			if sub == "" && !errors.Is(err, fs.ErrNotExist) {
 				w.skip(rel, "cannot read %s: %v", filepath.Base(infDir), errors.Unwrap(err))
-				return
+				return nil
 			}
 			continue
 		}
@@ -345,10 +346,14 @@ func (w *walker) addRun(runPath, rel, infDir, infRel string, layout Layout, infE
 	}
 	if len(r.Files) == 0 {
 		w.skip(rel, "empty run directory: no slurm log, server log, stats.json or bench result")
-		return
+		return nil
 	}
 	sort.Slice(r.Files, func(i, j int) bool { return r.Files[i].Rel < r.Files[j].Rel })
 	w.runs = append(w.runs, r)
+	if w.found != nil {
+		return w.found(&r)
+	}
+	return nil
 }
 
 // wanted reports whether a file in an inference directory is one the
