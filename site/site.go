@@ -25,6 +25,9 @@
 //	snapshots/index.html             every snapshot
 //	snapshots/<id>/...               an older snapshot: the same tree
 //	data/<id>.json, data/<id>.csv    every snapshot, whole
+//	diffs/<old>--<new>/index.html    changes between two snapshots (diff.json, diff.csv beside)
+//	compare/index.html               any two snapshots, diffed in the browser (assets/compare.js)
+//	history/index.html               each model's best throughput per snapshot
 //	budget/index.html                GPU budget calculator (front snapshot),
 //	budget/budget.js, budget/page.js its arithmetic and its form
 //	<page>.html                      content/<page>.md
@@ -32,7 +35,8 @@
 //	assets/                          style.css, site.js, echarts.min.js
 //
 // Every link is relative, so the site works under any base path (GitHub
-// Pages project sites) and from the file system.
+// Pages project sites) and from the file system (but for the compare page,
+// which fetches snapshot JSON and so needs the site served).
 //
 // Pages of other packages plug into the same frame: the diff, compare and
 // history pages (site/diff) and the budget calculator (site/budget). Each
