@@ -124,9 +124,9 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 	// are parsed as the walk finds them, the walk overlapping the parse.
 	mayBeUnchanged := prev != nil && !opt.Force && prev.Key == key
 	var (
-		cache   *runCache
+		cache    *runCache
 		cacheErr error
-		w       *walker
+		w        *walker
 	)
 	if !mayBeUnchanged && opt.CacheFile != "" {
 		cache, cacheErr = loadCache(opt.CacheFile)
