@@ -85,7 +85,9 @@ type Options struct {
 	// ContentDir holds models.yaml, snapshots/*.json, site.yaml and the
 	// *.md content pages.
 	ContentDir string
-	// OutDir receives the site.
+	// OutDir receives the site. A build replaces it whole, so it must be
+	// absent, empty or an earlier build (one holding .nojekyll), and must
+	// not hold the content.
 	OutDir string
 	// TemplatesDir and StaticDir, when set, replace the embedded templates
 	// and assets.
