@@ -121,7 +121,9 @@ func newBudgetRow(r budget.Row) budgetRow {
 	row := budgetRow{Model: e.Model, Run: e.Run, Config: e.Config, ErrorCode: r.ErrorCode}
 	exact := func(v float64) string { return strconv.FormatFloat(v, 'g', -1, 64) }
 	num := func(v float64) budgetCell { return budgetCell{strconv.FormatFloat(v, 'f', -1, 64), exact(v)} }
-	fixed := func(v float64, prec int) budgetCell { return budgetCell{strconv.FormatFloat(v, 'f', prec, 64), exact(v)} }
+	fixed := func(v float64, prec int) budgetCell {
+		return budgetCell{strconv.FormatFloat(v, 'f', prec, 64), exact(v)}
+	}
 	count := func(n int) budgetCell { return budgetCell{strconv.Itoa(n), strconv.Itoa(n)} }
 	row.Cells = []budgetCell{
 		num(e.OutputTPSPerGPU), fixed(e.GPUsFor1BPerHour, 1), num(e.GPUsFor1BPerHourWhole),
