@@ -44,6 +44,8 @@ func BenchmarkCollectCold(b *testing.B) {
 	}
 }
 
+// BenchmarkCollectCached: every run from the run cache (no tree state):
+// walk, cache load, assemble and snapshot build.
 func BenchmarkCollectCached(b *testing.B) {
 	root := benchTree(b)
 	cache := filepath.Join(b.TempDir(), DefaultCacheName)
@@ -59,6 +61,38 @@ func BenchmarkCollectCached(b *testing.B) {
 		}
 		if res.Report.CacheHits != res.Report.RunDirs {
 			b.Fatalf("%d of %d runs from the cache", res.Report.CacheHits, res.Report.RunDirs)
+		}
+	}
+}
+
+// BenchmarkCollectUnchanged is a re-collect of an unchanged tree as
+// `lineup collect` does it: the tree state vouches for every directory and
+// file with one stat each, and nothing is walked, parsed or written. Its
+// time over BenchmarkCollectCold's is the incremental ratio.
+func BenchmarkCollectUnchanged(b *testing.B) {
+	root, out := benchTree(b), b.TempDir()
+	ageTree(b, root) // finished jobs' directories are older than racyWindow
+	opt := Options{Root: root, Now: fixedNow, CacheFile: filepath.Join(out, DefaultCacheName), StateFile: filepath.Join(out, DefaultStateName)}
+	res, err := Collect(context.Background(), opt)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w, err := Write(res, WriteOptions{OutDir: out})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := res.SaveState(w, ""); err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(treeBytes(b, root))
+	b.ResetTimer()
+	for b.Loop() {
+		res, err := Collect(context.Background(), opt)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if res.Unchanged == nil {
+			b.Fatal("the tree is not found unchanged")
 		}
 	}
 }

@@ -2,13 +2,21 @@
 //
 // A collect runs these steps:
 //
+//  0. unchanged?: with a tree state (Options.StateFile), one stat of every
+//     directory and run file the last collect saw; all as recorded, with
+//     the same options and its outputs in place, the collect ends with
+//     Result.Unchanged and nothing is walked, parsed or written
+//     (treestate.go).
 //  1. discover: walk the root (following directory links, never twice) and
 //     recognise run directories of the three layouts: lineup's own
 //     (run.json + inference/), the seed's ({model}/tp..-pp..-dp../{spec}/
 //     .../inference_logs or logs/inference) and datatrove's
 //     ({experiment}/{prompt}/{model}/tp../mns_../.../quant_../inference_logs).
-//     What is not a run (an empty directory, a link loop) is a Skip.
-//  2. parse, in parallel with bounded concurrency: every file of a run
+//     What is not a run (an empty directory, a link loop) is a Skip. A
+//     directory whose mtime is the one the tree state recorded is not read
+//     again.
+//  2. parse, by a pool of GOMAXPROCS workers fed by the walk as it finds
+//     runs, each with a logparse.LogScanner whose buffers it reuses: every file of a run
 //     directory through collector/logparse (server log streamed, .out files
 //     searched tail first for failure patterns, stats.json, bench result),
 //     or the incremental cache when the files' paths, sizes and mtimes are

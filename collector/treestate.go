@@ -77,6 +77,8 @@ type treeState struct {
 	IDs     []string
 	Report  Report
 	Tables  string
+	// listings decodes the Entries of Dirs from a loaded state file.
+	listings *gob.Decoder
 }
 
 // dirState is one directory's listing: for each entry a type byte
@@ -148,24 +150,95 @@ func (d dirState) entries(dir string) []fs.DirEntry {
 	return out
 }
 
-// loadState reads the state file; a missing, foreign or unreadable one is
-// nil (the collect then reads every directory).
+// stateHead is the state file's first gob value: everything but the
+// directory listings, with paths as (parent directory, name) so that a deep
+// tree costs little to store and to load. The listings follow as a second
+// value, decoded only when the tree must be walked.
+type stateHead struct {
+	Format, Tool, Root, Key, Digest string
+	Complete                        bool
+	Dirs, Files                     []pathStat
+	Written                         []fileState
+	IDs                             []string
+	Report                          Report
+	Tables                          string
+}
+
+// pathStat is a directory or file of the state: Parent indexes
+// stateHead.Dirs (-1: Name is the whole path relative to the root).
+type pathStat struct {
+	Parent      int32
+	Name        string
+	Size, MTime int64
+	Follow      bool
+}
+
+// loadState reads the state file's head; a missing, foreign or unreadable
+// one is nil (the collect then reads every directory).
 func loadState(file string) *treeState {
 	data, err := os.ReadFile(file)
 	if err != nil {
 		return nil
 	}
-	var st treeState
-	if gob.NewDecoder(bytes.NewReader(data)).Decode(&st) != nil || st.Format != stateFormat || st.Tool != cacheTool() {
+	dec := gob.NewDecoder(bytes.NewReader(data))
+	var h stateHead
+	if dec.Decode(&h) != nil || h.Format != stateFormat || h.Tool != cacheTool() {
 		return nil
 	}
-	return &st
+	st := &treeState{Format: h.Format, Tool: h.Tool, Root: h.Root, Key: h.Key, Digest: h.Digest, Complete: h.Complete,
+		Written: h.Written, IDs: h.IDs, Report: h.Report, Tables: h.Tables, listings: dec}
+	st.Dirs = make([]dirState, len(h.Dirs))
+	rel := func(p pathStat) string {
+		if p.Parent < 0 || int(p.Parent) >= len(st.Dirs) {
+			return p.Name
+		}
+		return joinRel(st.Dirs[p.Parent].Rel, p.Name)
+	}
+	for i, d := range h.Dirs {
+		if int(d.Parent) >= i {
+			return nil // parents come first
+		}
+		st.Dirs[i] = dirState{Rel: rel(d), MTime: d.MTime}
+	}
+	st.Files = make([]fileState, len(h.Files))
+	for i, f := range h.Files {
+		st.Files[i] = fileState{Rel: rel(f), Size: f.Size, MTime: f.MTime, Follow: f.Follow}
+	}
+	return st
 }
 
 func (st *treeState) save(file string) error {
+	h := stateHead{Format: st.Format, Tool: st.Tool, Root: st.Root, Key: st.Key, Digest: st.Digest, Complete: st.Complete,
+		Written: st.Written, IDs: st.IDs, Report: st.Report, Tables: st.Tables}
+	index := make(map[string]int32, len(st.Dirs))
+	split := func(rel string) (int32, string) {
+		if i := strings.LastIndexByte(rel, '/'); i >= 0 {
+			if p, ok := index[rel[:i]]; ok {
+				return p, rel[i+1:]
+			}
+		} else if p, ok := index["."]; ok && rel != "." {
+			return p, rel
+		}
+		return -1, rel
+	}
+	listings := make([]string, len(st.Dirs))
+	for i, d := range st.Dirs {
+		p, name := split(d.Rel)
+		h.Dirs = append(h.Dirs, pathStat{Parent: p, Name: name, MTime: d.MTime})
+		index[d.Rel] = int32(i)
+		listings[i] = d.Entries
+	}
+	for _, f := range st.Files {
+		p, name := split(f.Rel)
+		h.Files = append(h.Files, pathStat{Parent: p, Name: name, Size: f.Size, MTime: f.MTime, Follow: f.Follow})
+	}
 	var buf bytes.Buffer
 	w := bufio.NewWriter(&buf)
-	if err := gob.NewEncoder(w).Encode(st); err != nil {
+	enc := gob.NewEncoder(w)
+	if err := enc.Encode(&h); err != nil {
+		return fmt.Errorf("tree state %s: %w", file, err)
+	}
+	if err := enc.Encode(listings); err != nil {
 		return fmt.Errorf("tree state %s: %w", file, err)
 	}
 	if err := w.Flush(); err != nil {
@@ -223,10 +296,21 @@ func (st *treeState) writtenIntact() bool {
 	return len(st.Written) > 0
 }
 
-// dirMap indexes st's listings by directory.
+// dirMap indexes st's listings by directory (none if they cannot be read).
 func (st *treeState) dirMap() map[string]dirState {
 	if st == nil {
 		return nil
+	}
+	if st.listings != nil {
+		var ls []string
+		err := st.listings.Decode(&ls)
+		st.listings = nil
+		if err != nil || len(ls) != len(st.Dirs) {
+			return nil
+		}
+		for i := range st.Dirs {
+			st.Dirs[i].Entries = ls[i]
+		}
 	}
 	m := make(map[string]dirState, len(st.Dirs))
 	for _, d := range st.Dirs {

@@ -16,7 +16,7 @@ import (
 
 // ageTree sets every directory's mtime an hour back, as a tree written by
 // finished jobs looks: listings older than racyWindow are remembered.
-func ageTree(t *testing.T, root string) {
+func ageTree(t testing.TB, root string) {
 	t.Helper()
 	old := time.Now().Add(-time.Hour)
 	err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
@@ -211,6 +211,29 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 	}
 	if got := fmt.Sprint(second.runs, second.skipped, second.next.Dirs, second.next.Files); got != want {
 		t.Error("the state of a walk from remembered listings differs")
+	}
+
+	// The state file round trip: paths stored as (parent, name), the
+	// listings as a second value read only for a walk.
+	file := filepath.Join(t.TempDir(), DefaultStateName)
+	first.next.Format, first.next.Tool = stateFormat, cacheTool()
+	if err := first.next.save(file); err != nil {
+		t.Fatal(err)
+	}
+	loaded := loadState(file)
+	if loaded == nil {
+		t.Fatal("the state saved cannot be loaded")
+	}
+	if got, want := fmt.Sprint(loaded.Files, loaded.dirMap()), fmt.Sprint(first.next.Files, first.next.dirMap()); got != want {
+		t.Errorf("state after a round trip:\n%s\nwant\n%s", got, want)
+	}
+	for _, garbage := range []string{"", "not gob", stateFormat} {
+		if err := os.WriteFile(file, []byte(garbage), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if loadState(file) != nil {
+			t.Errorf("a state file holding %q loaded", garbage)
+		}
 	}
 
 	if err := os.Symlink(root, filepath.Join(root, "loop")); err != nil {
