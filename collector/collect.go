@@ -23,7 +23,8 @@ type Options struct {
 	// Root is the results tree.
 	Root string
 	// Resolver maps lossy model directory names to full ids (the catalog).
-	// Nil keeps directory names, with a warning.
+	// Nil keeps directory names, with a warning. It is called from several
+	// goroutines.
 	Resolver ModelResolver
 	// GPUsPerNode sizes the node-days metric; 0 means snapshot.DefaultGPUsPerNode.
 	GPUsPerNode int
@@ -191,7 +192,7 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 	// parser records, failure windows) reused from run to run.
 	var (
 		mu      sync.Mutex
-		results = map[int]*parsedRun{}
+		results = map[int]*record{}
 		hits    atomic.Int64
 	)
 	for range opt.Jobs {
@@ -207,8 +208,10 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 				} else {
 					p = parseRun(j.d, sc)
 				}
+				// assemble is pure: done here, it runs in parallel too
+				rec := assemble(p, opt.Resolver, opt.GPUsPerNode)
 				mu.Lock()
-				results[j.i] = p
+				results[j.i] = rec
 				n := len(results)
 				mu.Unlock()
 				if opt.Progress != nil {
@@ -225,9 +228,9 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 		return nil, err
 	}
 	dirs, skipped := w.runs, w.skipped
-	parsed := make([]*parsedRun, len(dirs))
-	for i := range parsed {
-		parsed[i] = results[i]
+	recs := make([]*record, len(dirs))
+	for i := range recs {
+		recs[i] = results[i]
 	}
 	state := w.next
 	if state != nil && state.Digest == "" {
@@ -244,17 +247,13 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 	if opt.CacheFile != "" && !unchanged {
 		next := newCache()
 		for i := range dirs {
-			next.put(dirs[i].Dir, dirs[i].fingerprint(), parsed[i])
+			next.put(dirs[i].Dir, dirs[i].fingerprint(), recs[i].Parsed)
 		}
 		if err := next.save(opt.CacheFile); err != nil {
 			rep.CacheError = err.Error()
 		}
 	}
 
-	recs := make([]*record, len(parsed))
-	for i, p := range parsed {
-		recs[i] = assemble(p, opt.Resolver, opt.GPUsPerNode)
-	}
 	recs, merged := dedup(recs)
 	rep.Merged = merged
 	rep.Runs = len(recs)
