@@ -274,7 +274,10 @@ func timeline(samples []sample, ts []float64) ([]TimelinePoint, []float64) {
 		return nil, ts
 	}
 	ts = append(ts[:0], make([]float64, len(samples))...)
-	var first, prev time.Time
+	// Times are nanoseconds since 0000-01-01 UTC (time.Parse's year 0),
+	// the arithmetic time.Time would do, without its cost per sample.
+	var first, prev int64
+	haveFirst, havePrev := false, false
 	years := 0
 	var days dayCache
 	for i := range samples {
@@ -287,16 +290,23 @@ func timeline(samples []sample, ts []float64) ([]TimelinePoint, []float64) {
 			ts[i] = guess
 			continue
 		}
-		if first.IsZero() {
-			first = days.at(c, 0).Add(-time.Duration(guess * float64(time.Second)))
+		if !haveFirst {
+			first, haveFirst = days.at(c, 0)-int64(time.Duration(guess*float64(time.Second))), true
 		}
 		at := days.at(c, years)
-		if !prev.IsZero() && at.Before(prev.Add(-24*time.Hour)) {
+		if havePrev && at < prev-int64(24*time.Hour) {
 			years++ // the log crossed New Year
+			if years > 200 {
+				// ns since year 0 would not fit in an int64 for long
+				slowTimes(samples, ts)
+				break
+			}
 			at = days.at(c, years)
 		}
-		prev = at
-		ts[i] = at.Sub(first).Seconds()
+		// time.Time.IsZero: 0001-01-01 00:00:00, a year 0 (leap) after the
+		// origin, did not count as a previous sample.
+		prev, havePrev = at, at != year1
+		ts[i] = time.Duration(at - first).Seconds()
 	}
 	per := (len(samples) + MaxTimelinePoints - 1) / MaxTimelinePoints
 	n := (len(samples) + per - 1) / per
@@ -344,6 +354,36 @@ func timeline(samples []sample, ts []float64) ([]TimelinePoint, []float64) {
 		out = append(out, p)
 	}
 	return out, ts
+}
+
+// slowTimes fills ts as timeline does, with time.Time arithmetic, for the
+// logs that cross New Year hundreds of times (only made-up ones do).
+func slowTimes(samples []sample, ts []float64) {
+	var first, prev time.Time
+	years := 0
+	for i := range samples {
+		c := &samples[i].clock
+		guess := 0.0
+		if i > 0 {
+			guess = ts[i-1] + DefaultInterval
+		}
+		if c.state != clockValid {
+			ts[i] = guess
+			continue
+		}
+		date := func(y int) time.Time {
+			return time.Date(y, time.Month(c.month), int(c.day), int(c.hour), int(c.min), int(c.sec), int(c.nsec), time.UTC)
+		}
+		if first.IsZero() {
+			first = date(0).Add(-time.Duration(guess * float64(time.Second)))
+		}
+		if !prev.IsZero() && date(years).Before(prev.Add(-24*time.Hour)) {
+			years++
+		}
+		at := date(years)
+		prev = at
+		ts[i] = at.Sub(first).Seconds()
+	}
 }
 
 // clock is a vLLM timestamp "MM-DD HH:MM:SS" read as time.Parse reads it
@@ -402,16 +442,24 @@ func daysIn0(m uint8) int {
 type dayCache struct {
 	years      int
 	month, day uint8
-	start      time.Time
+	valid      bool
+	start      int64 // ns since 0000-01-01 UTC
 }
 
+// origin is time.Parse's year 0, where clock times start.
+var origin = time.Date(0, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// year1 is the zero time.Time, 0001-01-01, in ns since origin.
+const year1 = int64(366 * 24 * time.Hour)
+
 // at is the clock's time in year `years` (time.Parse's year 0 moved by
-// AddDate(years, 0, 0)): time.Date normalises Feb 29 of a common year to
-// Mar 1 as AddDate does, and within a UTC day the time of day adds.
-func (d *dayCache) at(c *clock, years int) time.Time {
-	if d.start.IsZero() || d.years != years || d.month != c.month || d.day != c.day {
-		d.years, d.month, d.day = years, c.month, c.day
-		d.start = time.Date(years, time.Month(c.month), int(c.day), 0, 0, 0, 0, time.UTC)
+// AddDate(years, 0, 0)) in ns since origin: time.Date normalises Feb 29 of
+// a common year to Mar 1 as AddDate does, and within a UTC day the time of
+// day adds.
+func (d *dayCache) at(c *clock, years int) int64 {
+	if !d.valid || d.years != years || d.month != c.month || d.day != c.day {
+		d.years, d.month, d.day, d.valid = years, c.month, c.day, true
+		d.start = int64(time.Date(years, time.Month(c.month), int(c.day), 0, 0, 0, 0, time.UTC).Sub(origin))
 	}
-	return d.start.Add(time.Duration(c.hour)*time.Hour + time.Duration(c.min)*time.Minute + time.Duration(c.sec)*time.Second + time.Duration(c.nsec))
+	return d.start + int64(time.Duration(c.hour)*time.Hour+time.Duration(c.min)*time.Minute+time.Duration(c.sec)*time.Second) + int64(c.nsec)
 }
