@@ -26,6 +26,58 @@ type lineReader struct {
 	skipping   bool // discarding the rest of an over-long line
 	midLine    bool // the previous piece did not end its line
 	empty      int  // consecutive reads that returned nothing
+	// Where the next ESC and '\r' are in buf (-1: none before scanned),
+	// searched once over the whole buffer rather than once per line: most
+	// logs have neither.
+	esc, cr byteFinder
+}
+
+// byteFinder caches the position of the next c in buf[from:scanned].
+type byteFinder struct {
+	c       byte
+	at      int // the next c at or after from, or -1: none before scanned
+	from    int
+	scanned int
+}
+
+// in reports whether buf[lo:hi] holds f.c, searching buf[lo:end] at most
+// once for all the pieces up to the next c.
+func (f *byteFinder) in(buf []byte, lo, hi, end int) bool {
+	if lo < f.from || hi > f.scanned || (f.at >= 0 && f.at < lo) {
+		f.from, f.scanned = lo, end
+		f.at = bytes.IndexByte(buf[lo:end], f.c)
+		if f.at >= 0 {
+			f.at += lo
+		}
+	}
+	return f.at >= lo && f.at < hi
+}
+
+// forget drops what f knew: the buffer's contents were discarded.
+func (f *byteFinder) forget() { f.from, f.scanned, f.at = 0, -1, -1 }
+
+// shift follows the buffer's contents moving n bytes down.
+func (f *byteFinder) shift(n int) {
+	if f.at >= 0 && f.at < n {
+		f.forget() // the c found was dropped: what follows it is unknown
+		return
+	}
+	f.from -= n
+	f.scanned -= n
+	if f.at >= 0 {
+		f.at -= n
+	}
+}
+
+// has reports whether the piece last returned by next holds an ESC and a
+// '\r'.
+func (lr *lineReader) has(piece []byte) (esc, cr bool) {
+	lo := cap(lr.buf) - cap(piece)
+	if lo < 0 || lo > len(lr.buf) {
+		return bytes.IndexByte(piece, 0x1b) >= 0, bytes.IndexByte(piece, '\r') >= 0
+	}
+	hi := lo + len(piece)
+	return lr.esc.in(lr.buf, lo, hi, lr.end), lr.cr.in(lr.buf, lo, hi, lr.end)
 }
 
 // newLineReader reads r; buf, when not nil, is the initial buffer (at most
@@ -34,7 +86,7 @@ func newLineReader(r io.Reader, max int, buf []byte) *lineReader {
 	if buf == nil {
 		buf = make([]byte, min(max, 32<<10))
 	}
-	return &lineReader{r: r, buf: buf[:min(len(buf), max)], max: max}
+	return &lineReader{r: r, buf: buf[:min(len(buf), max)], max: max, esc: byteFinder{c: 0x1b, at: -1}, cr: byteFinder{c: '\r', at: -1}}
 }
 
 // next returns the next piece of text, the 1-based line it belongs to and
@@ -53,6 +105,8 @@ func (lr *lineReader) next() (text []byte, lineNo int, end int, err error) {
 		}
 		if lr.skipping {
 			lr.start, lr.end = 0, 0
+			lr.esc.forget()
+			lr.cr.forget()
 		}
 		if lr.err != nil {
 			if lr.start < lr.end {
@@ -64,6 +118,8 @@ func (lr *lineReader) next() (text []byte, lineNo int, end int, err error) {
 		}
 		if lr.start > 0 {
 			copy(lr.buf, lr.buf[lr.start:lr.end])
+			lr.esc.shift(lr.start)
+			lr.cr.shift(lr.start)
 			lr.end -= lr.start
 			lr.start = 0
 		}

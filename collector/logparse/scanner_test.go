@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"io"
+	"math/rand/v2"
 	"strings"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/lineup-dev/lineup/collector/logparse/logparsetest"
@@ -171,4 +174,41 @@ func FuzzTimelineClock(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestLineReaderHas: the per-buffer ESC and '\r' search agrees with a
+// search of every piece, whatever the reads' sizes, the buffer's growth and
+// compaction, and over-long lines.
+func TestLineReaderHas(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	alphabet := []byte("ab \x1b\r\n\n\n[m0123456789")
+	for round := range 200 {
+		data := make([]byte, rng.IntN(3000))
+		for i := range data {
+			data[i] = alphabet[rng.IntN(len(alphabet))]
+			if rng.IntN(4) > 0 {
+				data[i] = 'x' // mostly plain text
+			}
+		}
+		readers := map[string]func() io.Reader{
+			"whole":    func() io.Reader { return bytes.NewReader(data) },
+			"one byte": func() io.Reader { return iotest.OneByteReader(bytes.NewReader(data)) },
+			"half":     func() io.Reader { return iotest.HalfReader(bytes.NewReader(data)) },
+		}
+		for name, r := range readers {
+			for _, max := range []int{16, 100, 1 << 20} {
+				lr := newLineReader(r(), max, make([]byte, min(max, 8+round%50)))
+				for {
+					piece, _, _, err := lr.next()
+					if err != nil {
+						break
+					}
+					esc, cr := lr.has(piece)
+					if esc != bytes.ContainsRune(piece, 0x1b) || cr != bytes.ContainsRune(piece, '\r') {
+						t.Fatalf("round %d, %s reader, max %d: piece %q: has %v %v (lo %d, buf %d, start %d end %d, cr %+v)", round, name, max, piece, esc, cr, cap(lr.buf)-cap(piece), len(lr.buf), lr.start, lr.end, lr.cr)
+					}
+				}
+			}
+		}
+	}
 }

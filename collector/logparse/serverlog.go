@@ -81,7 +81,8 @@ func (p *logParser) run(lr *lineReader) error {
 		if end == endOverflow {
 			p.drop(lineNo, DropLongLine, text)
 		}
-		p.line(text, lineNo, end == endNewline)
+		esc, cr := lr.has(text)
+		p.line(text, lineNo, end == endNewline, esc, cr)
 	}
 }
 
@@ -197,8 +198,9 @@ func (p *logParser) statsLines() []StatsLine {
 
 // line handles one physical line (or the part of an over-long line up to a
 // '\r'). endsLine is false when the text did not end with a newline.
-func (p *logParser) line(text []byte, lineNo int, endsLine bool) {
-	if bytes.IndexByte(text, 0x1b) >= 0 {
+// esc and cr say whether text holds an ESC and a '\r'.
+func (p *logParser) line(text []byte, lineNo int, endsLine, esc, cr bool) {
+	if esc {
 		p.ansi = stripANSI(text, p.ansi)
 		text = p.ansi
 	}
@@ -214,7 +216,7 @@ func (p *logParser) line(text []byte, lineNo int, endsLine bool) {
 	}
 	// tqdm '\r' overwrites: every segment is parsed on its own; only the
 	// last one can continue on the next line.
-	for {
+	for cr {
 		i := bytes.IndexByte(text, '\r')
 		if i < 0 {
 			break
