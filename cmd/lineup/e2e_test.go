@@ -65,7 +65,8 @@ func (s standIn) env() []string {
 		items = append(items, fmt.Sprintf("%s=%g", k, s.rates[k]))
 	}
 	items = append(items, fmt.Sprintf("%g", s.rates[""]))
-	return []string{"LINEUP_STANDIN_VLLM_VERSION=" + s.version, "LINEUP_STANDIN_GPU_TPS=" + strings.Join(items, ",")}
+	return []string{"LINEUP_STANDIN_VLLM_VERSION=" + s.version, "LINEUP_STANDIN_GPU_TPS=" + strings.Join(items, ","),
+		"LINEUP_STANDIN_STATS_INTERVAL=" + standInStatsInterval.String()}
 }
 
 // rate is the stand-in's rate for model.
@@ -81,11 +82,16 @@ func (s standIn) rate(model string) float64 {
 var (
 	// The stand-in as the launcher's tests know it...
 	oldVLLM = standIn{version: "0.15.1", rates: map[string]float64{"": 20000}}
-	// ...and a "newer vLLM" that serves gemma faster and qwen slower, by
-	// far more than the diff's 5% noise threshold and the stand-in's own
-	// jitter.
-	newVLLM = standIn{version: "0.16.0", rates: map[string]float64{"gemma": 30000, "qwen": 12000, "": 20000}}
+	// ...and a "newer vLLM" that serves gemma twice as fast and qwen at
+	// half the rate: far beyond the diff's 5% noise threshold and what the
+	// partial and idle last lines of a run take off the seed's mean.
+	newVLLM = standIn{version: "0.16.0", rates: map[string]float64{"gemma": 40000, "qwen": 10000, "": 20000}}
 )
+
+// standInStatsInterval is how often the stand-in prints a stats line: often
+// enough that a run of a second has ten, so that its last, partial line
+// weighs little.
+const standInStatsInterval = 100 * time.Millisecond
 
 const (
 	// e2eWait bounds the wait for the 24 jobs; the cluster has 2 CPUs and
@@ -139,7 +145,9 @@ func TestEndToEnd(t *testing.T) {
 	}
 
 	// 2. Wait for every job.
+	start := time.Now()
 	rows := waitSweeps(t, e2eWait, "sweep.yaml", "sweep-next.yaml")
+	t.Logf("the 24 jobs ended %s after their submission", time.Since(start).Round(time.Second))
 	for _, r := range rows {
 		want := launcher.StateDone
 		if strings.Contains(r.Dir, "oom-70b") {
@@ -194,7 +202,9 @@ func TestEndToEnd(t *testing.T) {
 	if !strings.Contains(out, "front page: snapshot "+oldSnap.snap.ID) {
 		t.Fatalf("site:\n%s", out)
 	}
+	start = time.Now()
 	checkSiteInBrowser(t, chromium, "public", oldRuns)
+	t.Logf("browser checks: %s", time.Since(start).Round(time.Second))
 }
 
 // lineupCmd runs the lineup command line in-process.
@@ -425,6 +435,7 @@ func checkDiff(t *testing.T, oldFile, newFile string, oldRuns, newRuns map[runKe
 		if newVLLM.rate(k.model) < oldVLLM.rate(k.model) {
 			intended = diff.Slower
 		}
+		t.Logf("%v: output TPS/GPU %.0f -> %.0f, %+.1f%%", k, o.outputPerGPU, n.outputPerGPU, change*100)
 		if flag != intended {
 			t.Errorf("%v: the logs give %+.1f%% (%s -> %s), not %s as the stand-in's rates intend", k, change*100, o.log, n.log, intended)
 		}

@@ -17,7 +17,7 @@
 // finds its port taken on its first start in a run directory. (The bind
 // error line is the stand-in's own; the reference logs hold none.)
 //
-// Two environment variables let a test stand in for another vLLM build
+// Environment variables let a test stand in for another vLLM build
 // (sbatch passes the submitting environment on to the job):
 //
 //	LINEUP_STANDIN_VLLM_VERSION  the version --version and the startup
@@ -28,6 +28,8 @@
 //	                             first entry whose name is part of the
 //	                             (lower-cased) model applies and a bare
 //	                             number is the default (default 20000)
+//	LINEUP_STANDIN_STATS_INTERVAL  how often serve prints a stats line, as
+//	                             a Go duration (default 250ms)
 package main
 
 import (
@@ -52,8 +54,9 @@ import (
 	"time"
 )
 
-// statsInterval is how often serve prints a stats line (vLLM: 10 s; short
-// here so that test runs of a second or two print some).
+// statsInterval is how often serve prints a stats line unless
+// LINEUP_STANDIN_STATS_INTERVAL says otherwise (vLLM: 10 s; short here so
+// that test runs of a second or two print some).
 const statsInterval = 250 * time.Millisecond
 
 // defaultVersion is what `vllm --version` prints unless
@@ -194,6 +197,13 @@ func serve(args []string) int {
 		fmt.Fprintln(os.Stderr, "stand-in vllm:", err)
 		return 2
 	}
+	interval := statsInterval
+	if v := os.Getenv("LINEUP_STANDIN_STATS_INTERVAL"); v != "" {
+		if interval, err = time.ParseDuration(v); err != nil || interval <= 0 {
+			fmt.Fprintf(os.Stderr, "stand-in vllm: LINEUP_STANDIN_STATS_INTERVAL=%q: want a positive duration such as 100ms\n", v)
+			return 2
+		}
+	}
 	out := bufio.NewWriter(os.Stdout)
 	var mu sync.Mutex
 	println := func(s string) {
@@ -250,7 +260,8 @@ func serve(args []string) int {
 	tp, _ := strconv.Atoi(get(f, "tensor-parallel-size", "1"))
 	// capacity is the engine's generation rate in tokens/s.
 	capacity := perGPU * float64(max(tp, 1))
-	var promptTok, genTok, running atomic.Int64
+	eng := newEngine(capacity)
+	go eng.run()
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /health", func(w http.ResponseWriter, r *http.Request) {})
 	mux.HandleFunc("GET /v1/models", func(w http.ResponseWriter, r *http.Request) {
@@ -266,21 +277,10 @@ func serve(args []string) int {
 			http.Error(w, err.Error(), http.StatusBadRequest)
 			return
 		}
-		running.Add(1)
-		defer running.Add(-1)
 		prompt := fmt.Sprint(req.Prompt)
 		pt := max(len(strings.Fields(prompt)), 1)
 		ct := max(req.MaxTokens, 1)
-		promptTok.Add(int64(pt))
-		// Generate in chunks, sharing the engine's capacity with the other
-		// running requests, so the stats lines show a steady rate.
-		for left := ct; left > 0; {
-			chunk := min(left, 32)
-			perReq := capacity / float64(max(running.Load(), 1))
-			time.Sleep(time.Duration(float64(chunk) / perReq * float64(time.Second)))
-			genTok.Add(int64(chunk))
-			left -= chunk
-		}
+		eng.generate(pt, ct)
 		json.NewEncoder(w).Encode(map[string]any{
 			"id": "cmpl-standin", "object": "text_completion", "created": time.Now().Unix(), "model": model,
 			"choices": []any{map[string]any{"index": 0, "text": strings.Repeat(" token", ct), "finish_reason": "length"}},
@@ -293,36 +293,109 @@ func serve(args []string) int {
 
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, syscall.SIGTERM, syscall.SIGINT)
-	tick := time.NewTicker(statsInterval)
+	tick := time.NewTicker(interval)
 	defer tick.Stop()
 	// Like vLLM's LoggingStatLogger.log (vllm/v1/metrics/loggers.py: "Avoid
 	// log noise on an idle production system"), an interval without tokens
 	// after another one without tokens is not logged: an idle server prints
-	// one line of zeros after its last work, then nothing.
+	// one line of zeros after its last work, then nothing. Like it too, the
+	// rates are the tokens over the time since the last line, however late
+	// this one comes.
 	lastBusy := false
+	last := time.Now()
 	for {
 		select {
 		case <-sig:
 			println(fmt.Sprintf("(APIServer pid=%s) INFO:     Shutting down", pid))
 			srv.Close()
 			return 0
-		case <-tick.C:
-			p, g := promptTok.Swap(0), genTok.Swap(0)
+		case now := <-tick.C:
+			p, g, running := eng.take()
 			busy := p > 0 || g > 0
 			if !busy && !lastBusy {
+				last = now
 				continue
 			}
 			lastBusy = busy
-			perSec := float64(time.Second) / float64(statsInterval)
-			kv := math.Min(float64(running.Load())*0.4, 100)
+			secs := now.Sub(last).Seconds()
+			last = now
+			kv := math.Min(float64(running)*0.4, 100)
 			for _, l := range lines(statsText, map[string]string{
-				"TS": timestamp(), "PID": pid, "PROMPT_TPS": fmt.Sprintf("%.1f", float64(p)*perSec), "GEN_TPS": fmt.Sprintf("%.1f", float64(g)*perSec),
-				"RUNNING": strconv.FormatInt(running.Load(), 10), "KV": fmt.Sprintf("%.1f", kv),
+				"TS": timestamp(), "PID": pid, "PROMPT_TPS": fmt.Sprintf("%.1f", float64(p)/secs), "GEN_TPS": fmt.Sprintf("%.1f", g/secs),
+				"RUNNING": strconv.Itoa(running), "KV": fmt.Sprintf("%.1f", kv),
 			}) {
 				println(l)
 			}
 		}
 	}
+}
+
+// engineTick is how often the engine hands out tokens.
+const engineTick = 10 * time.Millisecond
+
+// engine generates tokens at capacity tokens/s shared equally by the
+// running requests, by the wall clock: a tick that comes late (a busy
+// machine) hands out more tokens, so the rate holds under load, as a GPU's
+// would.
+type engine struct {
+	capacity float64
+	mu       sync.Mutex
+	requests map[*request]struct{}
+	// prompt and generated count the tokens since the last take.
+	prompt    int
+	generated float64
+}
+
+type request struct {
+	left float64
+	done chan struct{}
+}
+
+func newEngine(capacity float64) *engine {
+	return &engine{capacity: capacity, requests: map[*request]struct{}{}}
+}
+
+func (e *engine) run() {
+	last := time.Now()
+	tick := time.NewTicker(engineTick)
+	for now := range tick.C {
+		dt := now.Sub(last).Seconds()
+		last = now
+		e.mu.Lock()
+		if n := len(e.requests); n > 0 {
+			share := e.capacity * dt / float64(n)
+			for r := range e.requests {
+				give := math.Min(share, r.left)
+				r.left -= give
+				e.generated += give
+				if r.left <= 0 {
+					delete(e.requests, r)
+					close(r.done)
+				}
+			}
+		}
+		e.mu.Unlock()
+	}
+}
+
+// generate takes a request's prompt and waits until its completion
+// tokens are generated.
+func (e *engine) generate(promptTokens, completionTokens int) {
+	r := &request{left: float64(completionTokens), done: make(chan struct{})}
+	e.mu.Lock()
+	e.prompt += promptTokens
+	e.requests[r] = struct{}{}
+	e.mu.Unlock()
+	<-r.done
+}
+
+// take returns and resets the token counts, with the running requests.
+func (e *engine) take() (prompt int, generated float64, running int) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	prompt, generated, running = e.prompt, e.generated, len(e.requests)
+	e.prompt, e.generated = 0, 0
+	return prompt, generated, running
 }
 
 type result struct {
