@@ -1,8 +1,10 @@
 package collector
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"io"
 	"math"
 	"runtime"
 	"strconv"
@@ -16,71 +18,93 @@ import (
 // no real sample is 1e-300 seconds after the first.
 const timelineSentinel = 1e-300
 
-// encodeSnapshot returns exactly the bytes of snapshot.Marshal(s), several
-// times faster on large snapshots: runs are encoded in parallel and their
-// timelines (most of the bytes) are written directly at their final
+// encodeSnapshot returns exactly the bytes of snapshot.Marshal(s) (see
+// encodeSnapshotTo).
+func encodeSnapshot(s *snapshot.Snapshot) ([]byte, error) {
+	var buf bytes.Buffer
+	if err := encodeSnapshotTo(&buf, s); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// encodeSnapshotTo writes exactly the bytes of snapshot.Marshal(s) to w,
+// several times faster on large snapshots and without holding them whole:
+// runs are encoded in parallel, a batch at a time, and written in order;
+// their timelines (most of the bytes) are written directly at their final
 // indentation instead of being encoded, then re-indented. The tests check
 // the equality on every tree they collect.
-func encodeSnapshot(s *snapshot.Snapshot) ([]byte, error) {
+func encodeSnapshotTo(w io.Writer, s *snapshot.Snapshot) error {
+	marshal := func() error {
+		b, err := snapshot.Marshal(s)
+		if err == nil {
+			_, err = w.Write(b)
+		}
+		return err
+	}
 	for _, r := range s.Runs {
 		for _, p := range r.Timeline {
 			if !finite(p.T) || !finite(p.PromptTPS) || !finite(p.GenerationTPS) || (p.KVCacheUsagePc != nil && !finite(*p.KVCacheUsagePc)) || p.T == timelineSentinel {
-				return snapshot.Marshal(s) // let encoding/json report it
+				return marshal() // let encoding/json report it
 			}
 		}
 	}
 	if len(s.Runs) == 0 {
-		return snapshot.Marshal(s) // "null" or "[]" as the caller built it
+		return marshal() // "null" or "[]" as the caller built it
 	}
 	head := *s
 	head.Runs = []snapshot.Run{}
 	doc, err := snapshot.Marshal(&head)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	marker := []byte("\n  \"runs\": []")
 	at := bytes.Index(doc, marker)
 	if at < 0 {
-		return snapshot.Marshal(s)
+		return marshal()
 	}
-	runs := make([][]byte, len(s.Runs))
-	g := new(errgroup.Group)
-	g.SetLimit(runtime.GOMAXPROCS(0))
-	for i := range s.Runs {
-		g.Go(func() error {
-			b, err := encodeRun(&s.Runs[i])
-			runs[i] = b
-			return err
-		})
-	}
-	if err := g.Wait(); err != nil {
-		return nil, err
-	}
-	size := len(doc)
-	for _, b := range runs {
-		size += len(b) + 6
-	}
-	out := make([]byte, 0, size+16)
-	out = append(out, doc[:at+len(marker)-1]...) // up to and including '['
-	for i, b := range runs {
-		if i > 0 {
-			out = append(out, ',')
+	bw := bufio.NewWriterSize(w, 256<<10)
+	bw.Write(doc[:at+len(marker)-1]) // up to and including '['
+	workers := runtime.GOMAXPROCS(0)
+	batch := make([][]byte, 16*workers)
+	for lo := 0; lo < len(s.Runs); lo += len(batch) {
+		n := min(len(batch), len(s.Runs)-lo)
+		g := new(errgroup.Group)
+		g.SetLimit(workers)
+		for i := range n {
+			g.Go(func() error {
+				b, err := encodeRun(&s.Runs[lo+i], batch[i][:0])
+				batch[i] = b
+				return err
+			})
 		}
-		out = append(out, "\n    "...)
-		out = append(out, b...)
+		if err := g.Wait(); err != nil {
+			return err
+		}
+		for i, b := range batch[:n] {
+			if lo+i > 0 {
+				bw.WriteByte(',')
+			}
+			bw.WriteString("\n    ")
+			bw.Write(b)
+		}
 	}
-	out = append(out, "\n  ]"...)
-	out = append(out, doc[at+len(marker):]...)
-	return out, nil
+	bw.WriteString("\n  ]")
+	bw.Write(doc[at+len(marker):])
+	return bw.Flush()
 }
 
 func finite(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
 
 // encodeRun encodes one run as an element of the snapshot's "runs" array
-// (4 spaces of prefix on every line but the first).
-func encodeRun(r *snapshot.Run) ([]byte, error) {
+// (4 spaces of prefix on every line but the first), appended to out.
+func encodeRun(r *snapshot.Run, out []byte) ([]byte, error) {
+	indent := func(v any) ([]byte, error) {
+		b, err := json.MarshalIndent(v, "    ", "  ")
+		return append(out, b...), err
+	}
 	if len(r.Timeline) == 0 {
-		return json.MarshalIndent(r, "    ", "  ")
+		return indent(r)
 	}
 	stub := *r
 	stub.Timeline = []snapshot.TimelinePoint{{T: timelineSentinel}}
@@ -91,16 +115,15 @@ func encodeRun(r *snapshot.Run) ([]byte, error) {
 	open := []byte("\n      \"timeline\": [")
 	i := bytes.Index(b, open)
 	if i < 0 {
-		return json.MarshalIndent(r, "    ", "  ")
+		return indent(r)
 	}
 	start := i + len(open)
 	closing := []byte("\n      ]")
 	j := bytes.Index(b[start:], closing)
 	if j < 0 {
-		return json.MarshalIndent(r, "    ", "  ")
+		return indent(r)
 	}
 	end := start + j
-	out := make([]byte, 0, len(b)+len(r.Timeline)*200)
 	out = append(out, b[:start]...)
 	for k, p := range r.Timeline {
 		if k > 0 {

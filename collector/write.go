@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path"
@@ -49,11 +50,7 @@ func Write(res *Result, opt WriteOptions) (*Written, error) {
 		if err := s.Validate(); err != nil {
 			return nil, fmt.Errorf("snapshot %s: %w", s.ID, err)
 		}
-		data, err := encodeSnapshot(s)
-		if err != nil {
-			return nil, err
-		}
-		if err := snapshot.WriteFileAtomic(w.Snapshots[i], data, 0o644); err != nil {
+		if err := snapshot.WriteAtomic(w.Snapshots[i], 0o644, func(f io.Writer) error { return encodeSnapshotTo(f, s) }); err != nil {
 			return nil, err
 		}
 	}

@@ -222,6 +222,17 @@ func WriteFile(file string, s *Snapshot, overwrite bool) error {
 // WriteFileAtomic writes data to a temporary file beside file and renames
 // it into place, so a reader never sees a partial file.
 func WriteFileAtomic(file string, data []byte, perm os.FileMode) error {
+	return WriteAtomic(file, perm, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// WriteAtomic is WriteFileAtomic for content streamed by write, so that a
+// large file need not be held in memory whole: write writes to a temporary
+// file beside file, which is renamed into place only if write and the close
+// succeed; otherwise it is removed and file is untouched.
+func WriteAtomic(file string, perm os.FileMode, write func(io.Writer) error) error {
 	dir := filepath.Dir(file)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return err
@@ -231,7 +242,7 @@ func WriteFileAtomic(file string, data []byte, perm os.FileMode) error {
 		return err
 	}
 	defer os.Remove(tmp.Name()) // no-op after a successful rename
-	if _, err := tmp.Write(data); err != nil {
+	if err := write(tmp); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", file, err)
 	}

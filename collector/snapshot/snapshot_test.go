@@ -2,6 +2,7 @@ package snapshot_test
 
 import (
 	"errors"
+	"io"
 	"math"
 	"os"
 	"path/filepath"
@@ -213,5 +214,36 @@ func TestBest(t *testing.T) {
 	}
 	if got := s.Models(); len(got) != 3 || got[2] != "c" {
 		t.Errorf("Models() = %v", got)
+	}
+}
+
+// TestWriteAtomic: a write that fails leaves neither the file nor a
+// temporary one; one that succeeds replaces the file whole.
+func TestWriteAtomic(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "s.json")
+	if err := os.WriteFile(file, []byte("old"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	err := snapshot.WriteAtomic(file, 0o644, func(w io.Writer) error {
+		io.WriteString(w, "half")
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Errorf("error %v, want %v", err, boom)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("%d files after a failed write, want the old one only", len(entries))
+	}
+	if data, _ := os.ReadFile(file); string(data) != "old" {
+		t.Errorf("file %q after a failed write", data)
+	}
+	if err := snapshot.WriteAtomic(file, 0o600, func(w io.Writer) error { _, err := io.WriteString(w, "new"); return err }); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(file)
+	if data, _ := os.ReadFile(file); string(data) != "new" || err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("file %q, mode %v, %v", data, fi.Mode(), err)
 	}
 }
