@@ -85,10 +85,19 @@ type statsEntry struct {
 
 // ParseStatsJSON reads a datatrove stats.json. name is used in errors.
 func ParseStatsJSON(name string, data []byte) (*DatatroveStats, error) {
-	var entries []statsEntry
-	if err := json.Unmarshal(data, &entries); err != nil {
-		return nil, jsonError(name, data, "", err)
+	entries, ok := scanStatsEntries(data)
+	if !ok {
+		entries = nil
+		if err := json.Unmarshal(data, &entries); err != nil {
+			return nil, jsonError(name, data, "", err)
+		}
 	}
+	return statsOf(name, data, entries, metricTotal)
+}
+
+// statsOf reads the totals out of the decoded entries; total reads one
+// MetricStats.
+func statsOf(name string, data []byte, entries []statsEntry, metricTotal func(json.RawMessage) (float64, error)) (*DatatroveStats, error) {
 	model := -1
 	for i, e := range entries {
 		if strings.Contains(e.Name, "Model call") {
@@ -164,7 +173,25 @@ func ParseStatsJSON(name string, data []byte) (*DatatroveStats, error) {
 }
 
 // metricTotal reads a datatrove MetricStats: a bare number or {"total": x}.
+// The plain shapes are read by hand; the rest as metricTotalJSON reads it.
 func metricTotal(raw json.RawMessage) (float64, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) > 0 && raw[0] == '{' {
+		if total, ok := scanTotal(raw); ok {
+			if t := bytes.TrimSpace(total); isJSONNumber(t) {
+				return numberValue(json.Number(t))
+			}
+		}
+		return metricTotalJSON(raw)
+	}
+	if isJSONNumber(raw) {
+		return numberValue(json.Number(raw))
+	}
+	return metricTotalJSON(raw)
+}
+
+// metricTotalJSON is metricTotal through encoding/json.
+func metricTotalJSON(raw json.RawMessage) (float64, error) {
 	raw = bytes.TrimSpace(raw)
 	if len(raw) > 0 && raw[0] == '{' {
 		var m struct {
@@ -222,4 +249,238 @@ func toInt64(v float64) (int64, error) {
 		return 0, fmt.Errorf("%v is not a count", v)
 	}
 	return int64(v), nil
+}
+
+// The shapes a datatrove stats.json takes are read by a small scanner of
+// valid JSON; whatever it cannot vouch for decoding exactly as
+// encoding/json would (escaped or case-variant keys, a repeated field,
+// values of another type) sends the document, or the value, through
+// encoding/json, which also words the errors. encoding/json costs ~40 µs
+// a file in reflection; a collect reads thousands.
+
+// scanStatsEntries decodes data as []statsEntry would be, for a valid
+// array of objects whose name, time_stats and stats members are plain.
+func scanStatsEntries(data []byte) ([]statsEntry, bool) {
+	if !json.Valid(data) {
+		return nil, false
+	}
+	sc := jsonScanner{b: data}
+	sc.ws()
+	if !sc.peek('[') {
+		return nil, false
+	}
+	var entries []statsEntry
+	done := sc.elements(func(v []byte) bool {
+		var e statsEntry
+		var seen [3]bool
+		ok := objectMembers(v, func(key, val []byte) bool {
+			var ok bool
+			switch {
+			case string(key) == "name" && !seen[0]:
+				seen[0] = true
+				switch {
+				case len(val) < 2 || val[0] != '"':
+					return false
+				case bytes.IndexByte(val, '\\') >= 0: // emoji escapes: unquoted as encoding/json does
+					return json.Unmarshal(val, &e.Name) == nil
+				}
+				e.Name = string(val[1 : len(val)-1])
+			case string(key) == "time_stats" && !seen[1]:
+				seen[1] = true
+				e.TimeStats, ok = rawMap(val)
+				return ok
+			case string(key) == "stats" && !seen[2]:
+				seen[2] = true
+				e.Stats, ok = rawMap(val)
+				return ok
+			case strings.EqualFold(string(key), "name"), strings.EqualFold(string(key), "time_stats"), strings.EqualFold(string(key), "stats"):
+				return false // encoding/json matches these too, case-insensitively
+			}
+			return true
+		})
+		entries = append(entries, e)
+		return ok
+	})
+	return entries, done
+}
+
+// rawMap decodes an object as map[string]json.RawMessage would be (null:
+// nil), keys without escapes.
+func rawMap(v []byte) (map[string]json.RawMessage, bool) {
+	if string(v) == "null" {
+		return nil, true
+	}
+	m := map[string]json.RawMessage{}
+	return m, objectMembers(v, func(key, val []byte) bool {
+		m[string(key)] = val
+		return true
+	})
+}
+
+// scanTotal finds the "total" member of a valid object, as decoding into
+// struct{ Total json.RawMessage } would (the last one wins).
+func scanTotal(v []byte) ([]byte, bool) {
+	if !json.Valid(v) {
+		return nil, false
+	}
+	var total []byte
+	ok := objectMembers(v, func(key, val []byte) bool {
+		switch {
+		case string(key) == "total":
+			total = val
+		case strings.EqualFold(string(key), "total"):
+			return false
+		}
+		return true
+	})
+	return total, ok && total != nil
+}
+
+// isJSONNumber reports whether b is exactly one JSON number literal.
+func isJSONNumber(b []byte) bool {
+	i := 0
+	if i < len(b) && b[i] == '-' {
+		i++
+	}
+	switch {
+	case i < len(b) && b[i] == '0':
+		i++
+	case i < len(b) && b[i] >= '1' && b[i] <= '9':
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	default:
+		return false
+	}
+	if i < len(b) && b[i] == '.' {
+		i++
+		if i >= len(b) || !isDigit(b[i]) {
+			return false
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	}
+	if i < len(b) && (b[i] == 'e' || b[i] == 'E') {
+		i++
+		if i < len(b) && (b[i] == '+' || b[i] == '-') {
+			i++
+		}
+		if i >= len(b) || !isDigit(b[i]) {
+			return false
+		}
+		for i < len(b) && isDigit(b[i]) {
+			i++
+		}
+	}
+	return i == len(b)
+}
+
+// jsonScanner walks JSON already known to be valid.
+type jsonScanner struct {
+	b []byte
+	i int
+}
+
+func (s *jsonScanner) ws() {
+	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
+		s.i++
+	}
+}
+
+func (s *jsonScanner) peek(c byte) bool { return s.i < len(s.b) && s.b[s.i] == c }
+
+// value skips one value and returns it.
+func (s *jsonScanner) value() []byte {
+	s.ws()
+	start := s.i
+	if s.i >= len(s.b) {
+		return nil
+	}
+	switch s.b[s.i] {
+	case '"':
+		s.str()
+	case '{', '[':
+		depth := 0
+		for s.i < len(s.b) {
+			switch s.b[s.i] {
+			case '"':
+				s.str()
+				continue
+			case '{', '[':
+				depth++
+			case '}', ']':
+				depth--
+			}
+			s.i++
+			if depth == 0 {
+				break
+			}
+		}
+	default: // a number, true, false or null
+		for s.i < len(s.b) && !strings.ContainsRune(",:}] \t\n\r", rune(s.b[s.i])) {
+			s.i++
+		}
+	}
+	return s.b[start:min(s.i, len(s.b))]
+}
+
+// str skips the string at the scanner.
+func (s *jsonScanner) str() {
+	s.i++
+	for s.i < len(s.b) && s.b[s.i] != '"' {
+		if s.b[s.i] == '\\' {
+			s.i++
+		}
+		s.i++
+	}
+	s.i++
+}
+
+// elements calls f with each element of the array at the scanner.
+func (s *jsonScanner) elements(f func([]byte) bool) bool {
+	s.i++ // '['
+	for {
+		s.ws()
+		if s.peek(']') {
+			return true
+		}
+		if !f(s.value()) {
+			return false
+		}
+		s.ws()
+		if s.peek(',') {
+			s.i++
+		}
+	}
+}
+
+// objectMembers calls f with each member of the valid object v; keys with
+// escapes, and values that are not objects, end it with false.
+func objectMembers(v []byte, f func(key, val []byte) bool) bool {
+	s := jsonScanner{b: v}
+	s.ws()
+	if !s.peek('{') {
+		return false
+	}
+	s.i++
+	for {
+		s.ws()
+		if s.peek('}') {
+			return true
+		}
+		k := s.value()
+		if len(k) < 2 || bytes.IndexByte(k, '\\') >= 0 {
+			return false
+		}
+		s.ws()
+		s.i++ // ':'
+		if !f(k[1:len(k)-1], s.value()) {
+			return false
+		}
+		s.ws()
+		if s.peek(',') {
+			s.i++
+		}
+	}
 }

@@ -2,6 +2,8 @@ package logparse
 
 import (
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -158,5 +160,89 @@ func FuzzParseBenchText(f *testing.F) {
 		if math.IsNaN(br.OutputThroughput) || math.IsNaN(br.Duration) {
 			t.Fatalf("%+v", br)
 		}
+	})
+}
+
+// statsJSONReference is ParseStatsJSON through encoding/json alone, which
+// the hand-read shapes must equal.
+func statsJSONReference(name string, data []byte) (*DatatroveStats, error) {
+	var entries []statsEntry
+	if err := json.Unmarshal(data, &entries); err != nil {
+		return nil, jsonError(name, data, "", err)
+	}
+	return statsOf(name, data, entries, metricTotalJSON)
+}
+
+func checkStatsJSONFast(t *testing.T, data []byte) {
+	t.Helper()
+	got, err1 := ParseStatsJSON("s.json", data)
+	want, err2 := statsJSONReference("s.json", data)
+	if fmt.Sprint(got, err1) != fmt.Sprint(want, err2) {
+		t.Fatalf("%q:\n got %+v, %v\nwant %+v, %v", data, got, err1, want, err2)
+	}
+}
+
+// TestStatsJSONFastPath: the hand-read stats.json equals encoding/json's
+// reading on the layout reference's fixtures (testdata/stats_*.json), the
+// synthetic tree's file, and the shapes that must leave the fast path:
+// escaped, repeated or case-variant keys, null and non-object entries,
+// totals that are not numbers.
+func TestStatsJSONFastPath(t *testing.T) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "stats_*.json"))
+	if len(files) < 4 {
+		t.Fatalf("fixtures: %v", files)
+	}
+	for _, f := range files {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		checkStatsJSONFast(t, data)
+		// §5c is a diff, not a stats.json (testdata/README.md)
+		if _, ok := scanStatsEntries(data); !ok && !strings.Contains(f, "5c") {
+			t.Errorf("%s: the fast path gave up on a real stats.json", f)
+		}
+	}
+	const mc = `"name": "Model call: Inference \ud83d\udd0d"`
+	for _, doc := range []string{
+		`[{` + mc + `, "stats": {"prompt_tokens": {"total": 10}, "completion_tokens": 5, "inference_time": {"total": 2.5}}, "time_stats": {"total": 3}}]`,
+		`[{"name": "Model call", "stats": {"prompt_tokens": {"total": 10, "total": 11}}}]`,
+		`[{"name": "Model call", "stats": {"prompt_tokens": {"Total": 10}}}]`,
+		`[{"name": "Model call", "stats": {"prompt_tokens": {"total": {"total": 4}}}}]`,
+		`[{"name": "Model call", "stats": {"prompt_tokens": {"total": "4"}}}]`,
+		`[{"name": "Model call", "stats": {"prompt_tokens": {"n": 4}}}]`,
+		`[{"name": "Model call", "stats": {"prompt_tokens": null}}]`,
+		`[{"name": "Model call", "stats": {"prompt\u005ftokens": 7}}]`,
+		`[{"Name": "Model call", "stats": {"prompt_tokens": 7}}]`,
+		`[{"name": "Model call", "name": "x", "stats": {"prompt_tokens": 7}}]`,
+		`[{"name": "Model call", "stats": {"prompt_tokens": 7}, "stats": {"completion_tokens": 8}}]`,
+		`[{"name": "Model call", "stats": null}]`,
+		`[null, {"name": "Model call", "stats": {"prompt_tokens": 7}}]`,
+		`[{"stats": {"prompt_tokens": 7e0, "failed_requests": -0}}]`,
+		`[{"name": "Model \"call\"", "stats": {"prompt_tokens": 1}}]`,
+		`[{"name": 5}]`,
+		`[{"name": "Model call", "stats": [1, 2]}]`,
+		`[{"name": "Model call", "stats": {"prompt_tokens": 1e400}}]`,
+		`[{"name": "Model call", "time_stats": {"global_mean": {"total": 1}, "total": 2}, "stats": {"prompt_tokens": 1}}]`,
+		` [ { "name" : "Model call" , "stats" : { "prompt_tokens" : { "total" : 3 } } } ] `,
+		`{"name": "Model call"}`,
+		`[]`,
+		`null`,
+	} {
+		checkStatsJSONFast(t, []byte(doc))
+	}
+}
+
+func FuzzStatsJSONFastPath(f *testing.F) {
+	for _, name := range []string{"stats_5a_tasks1.json", "stats_5b_tasks2_slurm_merge.json", "stats_5d_repo_fixture.json", "stats_5d_scalar.json"} {
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			f.Fatal(err)
+		}
+		f.Add(data)
+	}
+	f.Add([]byte(`[{"name": "Model call", "stats": {"prompt_tokens": {"total": 10, "Total": 11}}}]`))
+	f.Fuzz(func(t *testing.T, data []byte) {
+		checkStatsJSONFast(t, data)
 	})
 }
