@@ -483,8 +483,10 @@ func Render(ctx context.Context, content *Content, opts Options) (*Result, error
 	}
 	b.renderComparisons(editions) // first: it gives editions their diff links and models their history
 	for _, ed := range editions {
-		b.renderEdition(ed)
+		// The whole-snapshot JSON and CSV are the longest jobs: started
+		// first, they do not leave one CPU working alone at the end.
 		b.writeSnapshotData(ed.Snap)
+		b.renderEdition(ed)
 	}
 
 	b.renderBudget(front)
