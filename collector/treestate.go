@@ -77,7 +77,10 @@ type treeState struct {
 	IDs     []string
 	Report  Report
 	Tables  string
-	// listings decodes the Entries of Dirs from a loaded state file.
+	// head is a loaded state file's first value (Dirs and Files are
+	// filled from it only for a walk); listings decodes the second, the
+	// Entries of Dirs.
+	head     *stateHead
 	listings *gob.Decoder
 }
 
@@ -185,26 +188,41 @@ func loadState(file string) *treeState {
 	if dec.Decode(&h) != nil || h.Format != stateFormat || h.Tool != cacheTool() {
 		return nil
 	}
-	st := &treeState{Format: h.Format, Tool: h.Tool, Root: h.Root, Key: h.Key, Digest: h.Digest, Complete: h.Complete,
-		Written: h.Written, IDs: h.IDs, Report: h.Report, Tables: h.Tables, listings: dec}
+	for i, d := range h.Dirs {
+		if int(d.Parent) >= i {
+			return nil // parents come first
+		}
+	}
+	for _, f := range h.Files {
+		if int(f.Parent) >= len(h.Dirs) {
+			return nil
+		}
+	}
+	return &treeState{Format: h.Format, Tool: h.Tool, Root: h.Root, Key: h.Key, Digest: h.Digest, Complete: h.Complete,
+		Written: h.Written, IDs: h.IDs, Report: h.Report, Tables: h.Tables, head: &h, listings: dec}
+}
+
+// loaded fills Dirs and Files (relative paths) from the head of a loaded
+// state, for a walk; the stat-only check does without them.
+func (st *treeState) loaded() {
+	h := st.head
+	if h == nil || st.Dirs != nil {
+		return
+	}
 	st.Dirs = make([]dirState, len(h.Dirs))
 	rel := func(p pathStat) string {
-		if p.Parent < 0 || int(p.Parent) >= len(st.Dirs) {
+		if p.Parent < 0 {
 			return p.Name
 		}
 		return joinRel(st.Dirs[p.Parent].Rel, p.Name)
 	}
 	for i, d := range h.Dirs {
-		if int(d.Parent) >= i {
-			return nil // parents come first
-		}
 		st.Dirs[i] = dirState{Rel: rel(d), MTime: d.MTime}
 	}
 	st.Files = make([]fileState, len(h.Files))
 	for i, f := range h.Files {
 		st.Files[i] = fileState{Rel: rel(f), Size: f.Size, MTime: f.MTime, Follow: f.Follow}
 	}
-	return st
 }
 
 func (st *treeState) save(file string) error {
@@ -301,6 +319,7 @@ func (st *treeState) dirMap() map[string]dirState {
 	if st == nil {
 		return nil
 	}
+	st.loaded()
 	if st.listings != nil {
 		var ls []string
 		err := st.listings.Decode(&ls)
@@ -326,7 +345,7 @@ func (f *fileState) matches(abs string) bool {
 		stat = os.Stat
 	}
 	fi, err := stat(abs)
-	return err == nil && fi.Size() == f.Size && fi.ModTime().UnixNano() == f.MTime
+	return err == nil && (fi.Size() == f.Size || f.Size < 0) && fi.ModTime().UnixNano() == f.MTime
 }
 
 // unchanged reports whether the tree and the written files are all as st
@@ -336,9 +355,10 @@ func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
 	if !st.Complete || !st.writtenIntact() {
 		return false
 	}
+	checks := st.checks()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	n := len(st.Dirs) + len(st.Files)
+	n := len(checks)
 	chunk := max(256, n/(8*jobs)+1)
 	var changed atomic.Bool
 	g, gctx := errgroup.WithContext(ctx)
@@ -349,16 +369,7 @@ func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
 				if gctx.Err() != nil {
 					return nil
 				}
-				ok := false
-				if i < len(st.Dirs) {
-					d := &st.Dirs[i]
-					fi, err := os.Stat(st.abs(d.Rel))
-					ok = err == nil && fi.ModTime().UnixNano() == d.MTime
-				} else {
-					f := &st.Files[i-len(st.Dirs)]
-					ok = f.matches(st.abs(f.Rel))
-				}
-				if !ok {
+				if !checks[i].matches(checks[i].Rel) {
 					changed.Store(true)
 					cancel()
 					return nil
@@ -369,6 +380,36 @@ func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
 	}
 	g.Wait()
 	return !changed.Load() && ctx.Err() == nil
+}
+
+// checks lists every directory and file of st with its absolute path (in
+// Rel) and what a stat must find; a directory's size is not compared.
+func (st *treeState) checks() []fileState {
+	const anySize = -1
+	if h := st.head; h != nil && st.Dirs == nil {
+		out := make([]fileState, 0, len(h.Dirs)+len(h.Files))
+		abs := func(p pathStat) string {
+			if p.Parent < 0 {
+				return st.abs(p.Name)
+			}
+			return joinPath(out[p.Parent].Rel, filepath.FromSlash(p.Name))
+		}
+		for _, d := range h.Dirs {
+			out = append(out, fileState{Rel: abs(d), Size: anySize, MTime: d.MTime, Follow: true})
+		}
+		for _, f := range h.Files {
+			out = append(out, fileState{Rel: abs(f), Size: f.Size, MTime: f.MTime, Follow: f.Follow})
+		}
+		return out
+	}
+	out := make([]fileState, 0, len(st.Dirs)+len(st.Files))
+	for _, d := range st.Dirs {
+		out = append(out, fileState{Rel: st.abs(d.Rel), Size: anySize, MTime: d.MTime, Follow: true})
+	}
+	for _, f := range st.Files {
+		out = append(out, fileState{Rel: st.abs(f.Rel), Size: f.Size, MTime: f.MTime, Follow: f.Follow})
+	}
+	return out
 }
 
 // abs is the path of rel below the root.

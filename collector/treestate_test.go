@@ -85,7 +85,7 @@ func TestUnchangedTree(t *testing.T) {
 		t.Fatalf("first collect: unchanged %v, %d run dirs", first.Unchanged, first.Report.RunDirs)
 	}
 	st := loadState(opt.StateFile)
-	if st == nil || len(st.Dirs) == 0 || len(st.Written) < 2 { // the snapshot and its CSVs
+	if st == nil || len(st.checks()) == 0 || len(st.Written) < 2 { // the snapshot and its CSVs
 		t.Fatalf("state after the first collect: %+v", st)
 	}
 	snapFile := filepath.Join(out, first.Snapshots[0].ID+".json")
@@ -224,8 +224,12 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 	if loaded == nil {
 		t.Fatal("the state saved cannot be loaded")
 	}
-	if got, want := fmt.Sprint(loaded.Files, loaded.dirMap()), fmt.Sprint(first.next.Files, first.next.dirMap()); got != want {
+	dirs := loaded.dirMap() // also fills Files from the head
+	if got, want := fmt.Sprint(loaded.Files, dirs), fmt.Sprint(first.next.Files, first.next.dirMap()); got != want {
 		t.Errorf("state after a round trip:\n%s\nwant\n%s", got, want)
+	}
+	if got, want := fmt.Sprint(loadState(file).checks()), fmt.Sprint(first.next.checks()); got != want {
+		t.Errorf("stat checks of the loaded state:\n%s\nwant\n%s", got, want)
 	}
 	for _, garbage := range []string{"", "not gob", stateFormat} {
 		if err := os.WriteFile(file, []byte(garbage), 0o644); err != nil {
