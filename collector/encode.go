@@ -65,30 +65,41 @@ func encodeSnapshotTo(w io.Writer, s *snapshot.Snapshot) error {
 	}
 	bw := bufio.NewWriterSize(w, 256<<10)
 	bw.Write(doc[:at+len(marker)-1]) // up to and including '['
+	// Batches of runs are encoded in parallel into one of two sets of
+	// buffers while the previous batch, in the other set, is written.
 	workers := runtime.GOMAXPROCS(0)
-	batch := make([][]byte, 16*workers)
-	for lo := 0; lo < len(s.Runs); lo += len(batch) {
-		n := min(len(batch), len(s.Runs)-lo)
+	size := 16 * workers
+	sets := [2][][]byte{make([][]byte, size), make([][]byte, size)}
+	written := make(chan struct{}, 1)
+	written <- struct{}{} // no batch being written yet
+	for k, lo := 0, 0; lo < len(s.Runs); k, lo = k+1, lo+size {
+		batch := sets[k%2][:min(size, len(s.Runs)-lo)]
 		g := new(errgroup.Group)
 		g.SetLimit(workers)
-		for i := range n {
+		for i := range batch {
 			g.Go(func() error {
 				b, err := encodeRun(&s.Runs[lo+i], batch[i][:0])
 				batch[i] = b
 				return err
 			})
 		}
-		if err := g.Wait(); err != nil {
+		err := g.Wait()
+		<-written // the previous batch is out: bw is free
+		if err != nil {
 			return err
 		}
-		for i, b := range batch[:n] {
-			if lo+i > 0 {
-				bw.WriteByte(',')
+		go func() {
+			for i, b := range batch {
+				if lo+i > 0 {
+					bw.WriteByte(',')
+				}
+				bw.WriteString("\n    ")
+				bw.Write(b)
 			}
-			bw.WriteString("\n    ")
-			bw.Write(b)
-		}
+			written <- struct{}{}
+		}()
 	}
+	<-written
 	bw.WriteString("\n  ]")
 	bw.Write(doc[at+len(marker):])
 	return bw.Flush()

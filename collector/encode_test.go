@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"math"
+	"runtime"
 	"testing"
 	"time"
 
@@ -44,6 +45,12 @@ func TestEncodeSnapshotMatchesMarshal(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkEncoding(t, "synthetic", collect(t, Options{Root: root}).Snapshots[0])
+	// more runs than one batch of encodeSnapshotTo, on any GOMAXPROCS
+	root = t.TempDir()
+	if err := synthtree.Generate(root, 16*runtime.GOMAXPROCS(0)*2+7, 12, 4); err != nil {
+		t.Fatal(err)
+	}
+	checkEncoding(t, "several batches", collect(t, Options{Root: root}).Snapshots[0])
 
 	// Strings encoding/json escapes, floats it writes in exponent form,
 	// optional fields absent and present, no runs at all.
