@@ -6,6 +6,7 @@ import (
 	"encoding/gob"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -81,15 +82,14 @@ func (c *runCache) put(dir, fingerprint string, p *parsedRun) {
 }
 
 func (c *runCache) save(file string) error {
-	var buf bytes.Buffer
-	w := bufio.NewWriter(&buf)
-	if err := gob.NewEncoder(w).Encode(c); err != nil {
-		return fmt.Errorf("cache %s: %w", file, err)
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := snapshot.WriteFileAtomic(file, buf.Bytes(), 0o644); err != nil {
+	err := snapshot.WriteAtomic(file, 0o644, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 256<<10)
+		if err := gob.NewEncoder(w).Encode(c); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	if err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
 	return nil

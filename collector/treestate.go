@@ -8,6 +8,7 @@ import (
 	"encoding/gob"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -250,19 +251,18 @@ func (st *treeState) save(file string) error {
 		p, name := split(f.Rel)
 		h.Files = append(h.Files, pathStat{Parent: p, Name: name, Size: f.Size, MTime: f.MTime, Follow: f.Follow})
 	}
-	var buf bytes.Buffer
-	w := bufio.NewWriter(&buf)
-	enc := gob.NewEncoder(w)
-	if err := enc.Encode(&h); err != nil {
-		return fmt.Errorf("tree state %s: %w", file, err)
-	}
-	if err := enc.Encode(listings); err != nil {
-		return fmt.Errorf("tree state %s: %w", file, err)
-	}
-	if err := w.Flush(); err != nil {
-		return err
-	}
-	if err := snapshot.WriteFileAtomic(file, buf.Bytes(), 0o644); err != nil {
+	err := snapshot.WriteAtomic(file, 0o644, func(f io.Writer) error {
+		w := bufio.NewWriterSize(f, 256<<10)
+		enc := gob.NewEncoder(w)
+		if err := enc.Encode(&h); err != nil {
+			return err
+		}
+		if err := enc.Encode(listings); err != nil {
+			return err
+		}
+		return w.Flush()
+	})
+	if err != nil {
 		return fmt.Errorf("tree state: %w", err)
 	}
 	return nil
