@@ -212,3 +212,65 @@ func TestLineReaderHas(t *testing.T) {
 		}
 	}
 }
+
+// checkV1Path: parseV1 fills an occurrence exactly as the generic field
+// scan does, for every anchor in line.
+func checkV1Path(t *testing.T, line []byte) {
+	t.Helper()
+	for pos := 0; ; {
+		a := bytes.Index(line[pos:], []byte(anchor))
+		if a < 0 {
+			return
+		}
+		a += pos
+		var fast, generic occurrence
+		parseOccurrenceWith(&fast, line, a, pos, true)
+		parseOccurrenceWith(&generic, line, a, pos, false)
+		if fast != generic {
+			t.Fatalf("%q: the V1 path gives\n%+v\nthe field scan\n%+v", line, fast, generic)
+		}
+		pos = max(generic.stop, a+len(anchor))
+	}
+}
+
+// TestV1Path over every line of the throughput reference and mutations
+// of the 0.15 line (vllm_throughput_lines.txt §C): numbers of every form
+// parseNumber reads, values past int32, extra or missing spaces, trailing
+// fields, truncations.
+func TestV1Path(t *testing.T) {
+	for _, l := range bytes.Split(readRef(t, "vllm_throughput_lines.txt"), []byte("\n")) {
+		checkV1Path(t, l)
+	}
+	base := v1Line[strings.Index(v1Line, "Avg prompt"):]
+	prefix := v1Line[:strings.Index(v1Line, "Avg prompt")]
+	variants := []string{
+		base,
+		strings.Replace(base, "Running: 18", "Running: 4294967296", 1),
+		strings.Replace(base, "Waiting: ", "Waiting:  ", 1),
+		strings.Replace(base, "throughput: 0.0", "throughput: nan", 1),
+		strings.Replace(base, "throughput: 0.0", "throughput: 12345678901234567890.5", 1),
+		strings.Replace(base, "%", " %", 1),
+		base + ", MM cache hit rate: 0.0%",
+		base + " ",
+		base + ".",
+	}
+	for i := range len(base) {
+		variants = append(variants, base[:i])
+	}
+	var occ occurrence
+	if !parseV1(&occ, []byte(base), 0) {
+		t.Fatal("the 0.15 line does not take the V1 path")
+	}
+	for _, v := range variants {
+		checkV1Path(t, []byte(prefix+v))
+		checkV1Path(t, []byte(v))
+	}
+}
+
+func FuzzV1Path(f *testing.F) {
+	f.Add([]byte(v1Line))
+	f.Add([]byte("Engine 000: Avg prompt throughput: 1.5 tokens/s, Avg generation throughput: 2 tokens/s, Running: 3 reqs, Waiting: 4 reqs, GPU KV cache usage: 5.0%, Prefix cache hit rate: 6%"))
+	f.Fuzz(func(t *testing.T, line []byte) {
+		checkV1Path(t, line)
+	})
+}

@@ -169,9 +169,14 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 // parseOccurrence reads the stats line whose "Avg prompt" anchor is at a
 // into occ; lo bounds the look-back for its prefix.
 func parseOccurrence(occ *occurrence, s []byte, a, lo int) {
+	parseOccurrenceWith(occ, s, a, lo, true)
+}
+
+// parseOccurrenceWith is parseOccurrence, trying parseV1 first when v1
+// (the tests compare both ways).
+func parseOccurrenceWith(occ *occurrence, s []byte, a, lo int, v1 bool) {
 	*occ = occurrence{begin: a}
 	rec := &occ.rec
-	vals := &rec.vals
 	rec.engine = -1
 	var t int
 	occ.begin, t = lookback(s, a, lo, rec)
@@ -179,7 +184,65 @@ func parseOccurrence(occ *occurrence, s []byte, a, lo int) {
 		copy(rec.time[:], s[t:])
 		rec.hasTime = true
 	}
+	if !v1 || !parseV1(occ, s, a) {
+		parseFields(occ, s, a)
+	}
+}
 
+// v1Fields are the fields of the stats line every V1 release since 0.8.5
+// prints, in its order, with the single spaces it prints.
+var v1Fields = [...]struct {
+	key, unit string
+}{
+	{"Avg prompt throughput: ", " tokens/s"},
+	{", Avg generation throughput: ", " tokens/s"},
+	{", Running: ", " reqs"},
+	{", Waiting: ", " reqs"},
+	{", GPU KV cache usage: ", "%"},
+	{", Prefix cache hit rate: ", "%"},
+}
+
+// parseV1 reads the stats line at a when it is exactly the V1 line of
+// v1Fields up to the end of s, each value a plain number, and fills occ
+// as parseFields would; otherwise it reports false and leaves the fields
+// alone. Nearly every line of a V1 log takes this path: a few literal
+// comparisons instead of the key scan.
+func parseV1(occ *occurrence, s []byte, a int) bool {
+	var v [len(v1Fields)]float64
+	p := a
+	for i, f := range v1Fields {
+		if len(s)-p < len(f.key) || string(s[p:p+len(f.key)]) != f.key {
+			return false
+		}
+		p += len(f.key)
+		x, n := parseNumber(s[p:])
+		if n == 0 || math.IsNaN(x) {
+			return false
+		}
+		p += n
+		if len(s)-p < len(f.unit) || string(s[p:p+len(f.unit)]) != f.unit {
+			return false
+		}
+		p += len(f.unit)
+		v[i] = x
+	}
+	if p != len(s) || v[2] > math.MaxInt32 || v[3] > math.MaxInt32 {
+		return false
+	}
+	rec := &occ.rec
+	rec.prompt, rec.gen = v[0], v[1]
+	rec.vals.ints[kRunning-kRunning], rec.vals.ints[kWaiting-kRunning] = int(v[2]), int(v[3])
+	rec.vals.floats[kGPUKV-kGPUKV], rec.vals.floats[kPrefix-kGPUKV] = v[4], v[5]
+	rec.set = 1<<(kRunning-kRunning) | 1<<(kWaiting-kRunning) | 1<<setKV | 1<<setPrefix
+	occ.good, occ.stop, occ.ok = p, p, true
+	return true
+}
+
+// parseFields reads the fields of the stats line whose anchor is at a,
+// any version, any damage.
+func parseFields(occ *occurrence, s []byte, a int) {
+	rec := &occ.rec
+	vals := &rec.vals
 	var (
 		set     uint16
 		haveP   bool
