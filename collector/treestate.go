@@ -340,17 +340,14 @@ func (st *treeState) dirMap() map[string]dirState {
 
 // matches reports whether f is as recorded; abs is its path.
 func (f *fileState) matches(abs string) bool {
-	stat := os.Lstat
-	if f.Follow {
-		stat = os.Stat
-	}
-	fi, err := stat(abs)
-	return err == nil && (fi.Size() == f.Size || f.Size < 0) && fi.ModTime().UnixNano() == f.MTime
+	size, mtime, err := sizeMTime(abs, f.Follow)
+	return err == nil && (size == f.Size || f.Size < 0) && mtime == f.MTime
 }
 
 // unchanged reports whether the tree and the written files are all as st
-// recorded them (st.Complete: the stats cover everything the walk read): one stat each, spread over jobs goroutines, stopping at
-// the first difference.
+// recorded them: one stat of each directory and file (st.Complete says
+// these cover everything the walk read), spread over jobs goroutines and
+// stopping at the first difference.
 func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
 	if !st.Complete || !st.writtenIntact() {
 		return false
