@@ -50,8 +50,8 @@ status: build ## show the state of every run of the sweep CONFIG
 collect: build ## collect the results tree ROOT (default data) into a new snapshot in content/snapshots
 	$(BIN) collect -root $(ROOT) -out $(CONTENT)/snapshots
 
-bench: ## collector speed: lineup collect vs cat on a synthetic 2,000-run tree (prints the ratios)
-	bash collector/bench.sh
+bench: ## collector speed: lineup collect vs cat on a synthetic tree, and re-collect vs cold (BENCH_ARGS="-runs 10000")
+	bash collector/bench.sh $(BENCH_ARGS)
 
 test: $(NPM_STAMP) ## go vet and every test with the race detector
 	$(GO) vet ./...
