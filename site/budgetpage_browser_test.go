@@ -2,19 +2,15 @@ package site_test
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lineup-dev/lineup/collector/snapshot"
 	"github.com/lineup-dev/lineup/site"
+	"github.com/lineup-dev/lineup/site/browsertest"
 	"github.com/lineup-dev/lineup/site/budget"
 )
 
@@ -30,9 +26,9 @@ const budgetTableJS = `Array.from(document.querySelectorAll('#budget tbody tr'))
 // cell; the typed plan lands in the URL and a reload restores it; without
 // a query the page shows the default plan, as it does without JavaScript.
 func TestBudgetPageBrowser(t *testing.T) {
-	chromium, _ := browserPrerequisites(t)
+	chromium, _ := browsertest.Require(t, "..")
 	out := build(t, "../content", site.Options{})
-	base := serveSite(t, out)
+	base := browsertest.Serve(t, out)
 	baseURL, _ := url.Parse(base)
 	content, err := site.Load("../content")
 	must(t, err)
@@ -49,38 +45,8 @@ func TestBudgetPageBrowser(t *testing.T) {
 		t.Fatalf("the front snapshot has no replica larger than 8 GPUs; the cases need one")
 	}
 
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900)}
-	for _, f := range chromiumFlags {
-		opts = append(opts, chromedp.Flag(f, true))
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, time.Minute) // a hung browser fails the test, it does not time it
-	defer cancelT()
-	var mu sync.Mutex
-	var requests, consoleErrors []string
-	must(t, chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			requests = append(requests, ev.Request.URL)
-		case *runtime.EventExceptionThrown:
-			consoleErrors = append(consoleErrors, fmt.Sprintf("exception: %s %+v", ev.ExceptionDetails.Text, ev.ExceptionDetails.Exception))
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				consoleErrors = append(consoleErrors, fmt.Sprint(ev.Args))
-			}
-		}
-	}))
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	b := browsertest.New(t, chromium)
+	ctx := b.Ctx
 	table := func() []budgetPageRow {
 		t.Helper()
 		rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]budgetPageRow](budgetTableJS))
@@ -93,14 +59,14 @@ func TestBudgetPageBrowser(t *testing.T) {
 	page := base + "budget/index.html"
 
 	// No query: the default plan, which the static table shows too.
-	do("open budget page", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#budget-form`)))
+	b.Do(t, "open budget page", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#budget-form`)))
 	compareBudgetRows(t, "default plan", table(), want(nil, budget.Plan{Tokens: 1e9, Hours: 24}, budget.SortCost))
 
 	// Typed: 500M tokens on 12 GPUs of 4-GPU nodes, 1.5 minutes start-up,
 	// whole hours, by GPUs. The largest replica spans nodes and fits no
 	// 12-GPU allocation, or one: its row says which.
 	form := `#budget-form `
-	do("type a plan",
+	b.Do(t, "type a plan",
 		chromedp.Clear(chromedp.CSS(form+`input[name="tokens"]`)),
 		chromedp.SendKeys(chromedp.CSS(form+`input[name="tokens"]`), "500M"),
 		chromedp.Click(chromedp.CSS(form+`input[name="mode"][value="gpus"]`)),
@@ -128,7 +94,7 @@ func TestBudgetPageBrowser(t *testing.T) {
 	if u.Query().Has("hours") {
 		t.Errorf("URL %s keeps the deadline of the other mode", href)
 	}
-	do("reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#budget-form`)))
+	b.Do(t, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS(`#budget-form`)))
 	compareBudgetRows(t, "typed plan after reload", table(), wantTyped)
 
 	// Linked: 1.5T tokens within 72 h at 1.99 per GPU-hour billed in whole
@@ -144,23 +110,22 @@ func TestBudgetPageBrowser(t *testing.T) {
 			budget.Plan{Tokens: 10e9, Hours: 24, PricePerGPUHour: 2.5}},
 	}
 	for _, l := range linked {
-		do("open "+l.query.Encode(), chromedp.Navigate(page+"?"+l.query.Encode()), chromedp.WaitVisible(chromedp.CSS(`#budget-form`)))
+		b.Do(t, "open "+l.query.Encode(), chromedp.Navigate(page+"?"+l.query.Encode()), chromedp.WaitVisible(chromedp.CSS(`#budget-form`)))
 		compareBudgetRows(t, l.query.Encode(), table(), want(l.models, l.plan, budget.SortCost))
 	}
 
 	// A bad input says what is wrong and shows no rows.
-	do("bad tokens", chromedp.Clear(chromedp.CSS(form+`input[name="tokens"]`)), chromedp.SendKeys(chromedp.CSS(form+`input[name="tokens"]`), "ten"))
+	b.Do(t, "bad tokens", chromedp.Clear(chromedp.CSS(form+`input[name="tokens"]`)), chromedp.SendKeys(chromedp.CSS(form+`input[name="tokens"]`), "ten"))
 	msg, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#budget-summary`)))
 	must(t, err)
 	if rows := table(); len(rows) != 0 || !strings.Contains(msg, "10B") {
 		t.Errorf("tokens=ten: %d rows, message %q", len(rows), msg)
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(consoleErrors) > 0 {
+	if consoleErrors := b.ConsoleErrors(); len(consoleErrors) > 0 {
 		t.Errorf("console errors: %q", consoleErrors)
 	}
+	requests := b.Requests()
 	if len(requests) < 3 {
 		t.Errorf("only %d requests seen: is the network listener working?", len(requests))
 	}

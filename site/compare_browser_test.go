@@ -1,6 +1,6 @@
 package site_test
 
-// The compare page in a real browser (see browser_test.go for the set-up
+// The compare page in a real browser (see site/browsertest for the set-up
 // and when it skips): picking the two example snapshots shows the rows
 // `lineup diff -format json` computes; hostile names stay text; opened
 // from the file system, where browsers block fetch, the page says it needs
@@ -15,71 +15,24 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/chromedp/cdproto/network"
-	cdppage "github.com/chromedp/cdproto/page"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lineup-dev/lineup/site"
+	"github.com/lineup-dev/lineup/site/browsertest"
 	"github.com/lineup-dev/lineup/site/diff"
 )
 
-// browserSession starts chromium and records what the pages do that a
-// test must check: requests, console errors and dialogs.
-type browserSession struct {
-	ctx                       context.Context
-	mu                        sync.Mutex
-	requests, errors, dialogs []string
-}
-
-func newBrowserSession(t *testing.T, chromium string) *browserSession {
-	t.Helper()
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900)}
-	for _, f := range chromiumFlags {
-		opts = append(opts, chromedp.Flag(f, true))
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	t.Cleanup(cancelA)
-	ctx, cancel := chromedp.NewContext(actx)
-	t.Cleanup(cancel)
-	ctx, cancelT := context.WithTimeout(ctx, 2*time.Minute) // a hung browser fails the test, it does not time it
-	t.Cleanup(cancelT)
-	s := &browserSession{ctx: ctx}
-	must(t, chromedp.Listen(ctx, func(ev any) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		switch ev := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			s.requests = append(s.requests, ev.Request.URL)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				s.errors = append(s.errors, fmt.Sprint(ev.Args))
-			}
-		case *runtime.EventExceptionThrown:
-			s.errors = append(s.errors, fmt.Sprintf("exception: %s %+v", ev.ExceptionDetails.Text, ev.ExceptionDetails.Exception))
-		case *cdppage.EventJavascriptDialogOpening:
-			s.dialogs = append(s.dialogs, ev.Message)
-		}
-	}))
-	return s
-}
-
-func (s *browserSession) do(t *testing.T, what string, steps ...chromedp.Action[chromedp.Void]) {
-	t.Helper()
-	if err := chromedp.Do(s.ctx, steps...); err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-}
+// browserSession is a browser with the compare page's steps.
+type browserSession struct{ *browsertest.Browser }
 
 // pick selects two snapshots on the compare page, as a reader does, and
 // waits for their comparison.
 func (s *browserSession) pick(t *testing.T, old, new string) {
 	t.Helper()
-	s.do(t, "pick "+old+" and "+new,
+	s.Do(t, "pick "+old+" and "+new,
 		chromedp.SetValue(chromedp.CSS(`select[name="old"]`), old),
 		chromedp.SetValue(chromedp.CSS(`select[name="new"]`), new),
 		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
@@ -92,19 +45,19 @@ func (s *browserSession) pick(t *testing.T, old, new string) {
 // cells returns the text of every cell of every body row of a table.
 func (s *browserSession) cells(t *testing.T, table string) [][]string {
 	t.Helper()
-	rows, err := chromedp.Run(s.ctx, chromedp.Evaluate[[][]string](fmt.Sprintf(
+	rows, err := chromedp.Run(s.Ctx, chromedp.Evaluate[[][]string](fmt.Sprintf(
 		`Array.from(document.querySelectorAll('%s tbody tr')).map(r => Array.from(r.cells).map(c => c.textContent.trim()))`, table)))
 	must(t, err)
 	return rows
 }
 
 func TestBrowserCompare(t *testing.T) {
-	chromium, echarts := browserPrerequisites(t)
+	chromium, echarts := browsertest.Require(t, "..")
 	a, b := exampleSnapshots(t)
 	out := build(t, "../content", site.Options{ECharts: echarts})
-	base := serveSite(t, out)
+	base := browsertest.Serve(t, out)
 	baseURL, _ := url.Parse(base)
-	s := newBrowserSession(t, chromium)
+	s := browserSession{browsertest.New(t, chromium)}
 
 	// What `lineup diff -format json` says of the pair.
 	var buf bytes.Buffer
@@ -112,7 +65,7 @@ func TestBrowserCompare(t *testing.T) {
 	var want diff.Diff
 	must(t, json.Unmarshal(buf.Bytes(), &want))
 
-	s.do(t, "open compare", chromedp.Navigate(base+"compare/index.html"), chromedp.WaitVisible(chromedp.CSS(`#compare-form`)))
+	s.Do(t, "open compare", chromedp.Navigate(base+"compare/index.html"), chromedp.WaitVisible(chromedp.CSS(`#compare-form`)))
 	// The reverse pair first, so that the example pair is a choice the
 	// reader makes, not the page's default.
 	s.pick(t, b.ID, a.ID)
@@ -138,7 +91,7 @@ func TestBrowserCompare(t *testing.T) {
 			t.Errorf("config row %d notes:\n got %q\nwant %q", i, got, w)
 		}
 	}
-	warnings, err := chromedp.Run(s.ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#compare-warnings li')).map(li => li.textContent)`))
+	warnings, err := chromedp.Run(s.Ctx, chromedp.Evaluate[[]string](`Array.from(document.querySelectorAll('#compare-warnings li')).map(li => li.textContent)`))
 	must(t, err)
 	if len(warnings) != len(want.Warnings) {
 		t.Errorf("warnings %q, want %d", warnings, len(want.Warnings))
@@ -149,7 +102,7 @@ func TestBrowserCompare(t *testing.T) {
 		}
 	}
 	// The choice is in the URL, for a permalink.
-	loc, err := chromedp.Run(s.ctx, chromedp.Location())
+	loc, err := chromedp.Run(s.Ctx, chromedp.Location())
 	must(t, err)
 	if !strings.Contains(loc, "old="+a.ID) || !strings.Contains(loc, "new="+b.ID) {
 		t.Errorf("URL after picking = %s", loc)
@@ -157,8 +110,8 @@ func TestBrowserCompare(t *testing.T) {
 
 	// Hostile names are shown as text and run nothing.
 	ho, hn := hostilePair(t)
-	hbase := serveSite(t, build(t, contentDir(t, ho, hn), site.Options{}))
-	s.do(t, "open hostile compare", chromedp.Navigate(hbase+"compare/index.html"), chromedp.WaitVisible(chromedp.CSS(`#compare-form`)))
+	hbase := browsertest.Serve(t, build(t, contentDir(t, ho, hn), site.Options{}))
+	s.Do(t, "open hostile compare", chromedp.Navigate(hbase+"compare/index.html"), chromedp.WaitVisible(chromedp.CSS(`#compare-form`)))
 	s.pick(t, ho.ID, hn.ID)
 	var names []string
 	for _, r := range s.cells(t, "#compare-models") {
@@ -169,18 +122,16 @@ func TestBrowserCompare(t *testing.T) {
 	}
 
 	// From the file system, fetch is blocked: the page says what to do.
-	s.do(t, "open compare from file", chromedp.Navigate("file://"+filepath.ToSlash(filepath.Join(out, "compare", "index.html"))))
-	said, err := chromedp.Run(s.ctx, chromedp.Poll[bool](`document.getElementById('compare-status').textContent.indexOf('file system') >= 0`,
+	s.Do(t, "open compare from file", chromedp.Navigate("file://"+filepath.ToSlash(filepath.Join(out, "compare", "index.html"))))
+	said, err := chromedp.Run(s.Ctx, chromedp.Poll[bool](`document.getElementById('compare-status').textContent.indexOf('file system') >= 0`,
 		chromedp.WithPollingTimeout(20*time.Second)))
 	if err != nil || !said {
-		status, _ := chromedp.Run(s.ctx, chromedp.Text(chromedp.CSS(`#compare-status`)))
+		status, _ := chromedp.Run(s.Ctx, chromedp.Text(chromedp.CSS(`#compare-status`)))
 		t.Errorf("from the file system the compare page says %q (%v), want a word on the file system", status, err)
 	}
 
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	var errs []string
-	for _, e := range s.errors {
+	for _, e := range s.ConsoleErrors() {
 		// The blocked file:// fetch is the expected failure of the last step.
 		if !strings.Contains(e, "file:") && !strings.Contains(e, "Failed to fetch") {
 			errs = append(errs, e)
@@ -189,11 +140,11 @@ func TestBrowserCompare(t *testing.T) {
 	if len(errs) > 0 {
 		t.Errorf("console errors: %q", errs)
 	}
-	if len(s.dialogs) > 0 {
-		t.Errorf("dialogs opened: %q", s.dialogs)
+	if dialogs := s.Dialogs(); len(dialogs) > 0 {
+		t.Errorf("dialogs opened: %q", dialogs)
 	}
 	hostileURL, _ := url.Parse(hbase)
-	for _, r := range s.requests {
+	for _, r := range s.Requests() {
 		u, err := url.Parse(r)
 		if err != nil || u.Host != baseURL.Host && u.Host != hostileURL.Host && u.Scheme != "data" && u.Scheme != "file" {
 			t.Errorf("request left the site: %s", r)

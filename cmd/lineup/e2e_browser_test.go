@@ -1,64 +1,27 @@
 package main
 
-// The browser step of TestEndToEnd: Debian's chromium (.ci/install-browser.sh)
-// driven headless with chromedp, with the launch flags of the site's own
-// browser test (site/browser_test.go), against the site served on
-// 127.0.0.1 by site.Serve, the server of `lineup serve`.
+// The browser step of TestEndToEnd: Debian's chromium driven headless
+// with chromedp, as the site's own browser tests do (site/browsertest),
+// against the site served on 127.0.0.1 by site.Serve, the server of
+// `lineup serve`.
 
 import (
 	"context"
 	"fmt"
 	"maps"
 	"math"
-	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"regexp"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
-	"time"
 
-	"github.com/chromedp/cdproto/network"
-	"github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 
 	"github.com/lineup-dev/lineup/collector/snapshot"
-	"github.com/lineup-dev/lineup/site"
+	"github.com/lineup-dev/lineup/site/browsertest"
 )
-
-// chromiumFlags are CI's launch flags; a fresh user-data dir is added.
-var chromiumFlags = []string{"headless", "no-sandbox", "disable-gpu", "disable-background-networking",
-	"disable-component-update", "disable-sync", "no-first-run"}
-
-// browserPrerequisites finds chromium and the npm ECharts, or skips
-// (loudly) or fails when LINEUP_REQUIRE_BROWSER is set.
-func browserPrerequisites(t *testing.T, repo string) (chromium, echarts string) {
-	t.Helper()
-	chromium = os.Getenv("LINEUP_CHROMIUM")
-	if chromium == "" {
-		chromium = "/usr/bin/chromium"
-	}
-	echarts = filepath.Join(repo, defaultECharts)
-	var missing []string
-	if _, err := os.Stat(chromium); err != nil {
-		missing = append(missing, fmt.Sprintf("no browser at %s (run `bash .ci/install-browser.sh`, or set LINEUP_CHROMIUM)", chromium))
-	}
-	if _, err := os.Stat(echarts); err != nil {
-		missing = append(missing, fmt.Sprintf("no ECharts at %s (run `make npm` at the repository root)", echarts))
-	}
-	if len(missing) > 0 {
-		msg := "END-TO-END BROWSER STEP NOT RUN: " + strings.Join(missing, "; ")
-		if os.Getenv("LINEUP_REQUIRE_BROWSER") != "" {
-			t.Fatal(msg + " — LINEUP_REQUIRE_BROWSER is set")
-		}
-		t.Skip(msg)
-	}
-	return chromium, echarts
-}
 
 // cell is one table cell as the page shows it.
 type cell struct {
@@ -77,44 +40,11 @@ const readTable = `(sel => {
 
 func checkSiteInBrowser(t *testing.T, chromium, dir string, runs map[runKey]expectedRun) {
 	t.Helper()
-	base := serveDir(t, dir)
+	base := browsertest.Serve(t, dir)
 	baseURL, _ := url.Parse(base)
 
-	opts := []chromedp.ExecAllocatorOption{chromedp.ExecPath(chromium), chromedp.UserDataDir(t.TempDir()), chromedp.WindowSize(1280, 900)}
-	for _, f := range chromiumFlags {
-		opts = append(opts, chromedp.Flag(f, true))
-	}
-	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
-	defer cancelA()
-	ctx, cancel := chromedp.NewContext(actx)
-	defer cancel()
-	ctx, cancelT := context.WithTimeout(ctx, 2*time.Minute) // a hung browser fails the test, it does not time it
-	defer cancelT()
-
-	var mu sync.Mutex
-	var requests, consoleErrors []string
-	if err := chromedp.Listen(ctx, func(ev any) {
-		mu.Lock()
-		defer mu.Unlock()
-		switch ev := ev.(type) {
-		case *network.EventRequestWillBeSent:
-			requests = append(requests, ev.Request.URL)
-		case *runtime.EventConsoleAPICalled:
-			if ev.Type == runtime.ConsoleAPICalledTypeError {
-				consoleErrors = append(consoleErrors, fmt.Sprint(ev.Args))
-			}
-		case *runtime.EventExceptionThrown:
-			consoleErrors = append(consoleErrors, fmt.Sprintf("exception: %s %+v", ev.ExceptionDetails.Text, ev.ExceptionDetails.Exception))
-		}
-	}); err != nil {
-		t.Fatal(err)
-	}
-	do := func(what string, steps ...chromedp.Action[chromedp.Void]) {
-		t.Helper()
-		if err := chromedp.Do(ctx, steps...); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	b := browsertest.New(t, chromium)
+	ctx := b.Ctx
 	table := func(sel string) []map[string]cell {
 		t.Helper()
 		rows, err := chromedp.Run(ctx, chromedp.Evaluate[[]map[string]cell](fmt.Sprintf(readTable, sel)))
@@ -138,7 +68,7 @@ func checkSiteInBrowser(t *testing.T, chromium, dir string, runs map[runKey]expe
 	slices.Sort(okModels)
 
 	// The lineup: one row per model with an OK run, showing its best run.
-	do("open the lineup", chromedp.Navigate(base+"index.html"), chromedp.WaitVisible(chromedp.CSS(`#lineup tbody tr`)))
+	b.Do(t, "open the lineup", chromedp.Navigate(base+"index.html"), chromedp.WaitVisible(chromedp.CSS(`#lineup tbody tr`)))
 	var shown []string
 	for _, row := range table("#lineup") {
 		model := row["model"].Text
@@ -169,10 +99,10 @@ func checkSiteInBrowser(t *testing.T, chromium, dir string, runs map[runKey]expe
 	if !slices.Equal(shown, okModels) {
 		t.Errorf("lineup shows %q, want the models with a measured run %q", shown, okModels)
 	}
-	do("charts render", chromedp.WaitVisible(chromedp.CSS(`#chart-output canvas`)))
+	b.Do(t, "charts render", chromedp.WaitVisible(chromedp.CSS(`#chart-output canvas`)))
 
 	// The models page lists all three, the OOM one with no measured run.
-	do("open the models page", chromedp.Navigate(base+"models/index.html"), chromedp.WaitVisible(chromedp.CSS(`#models tbody tr`)))
+	b.Do(t, "open the models page", chromedp.Navigate(base+"models/index.html"), chromedp.WaitVisible(chromedp.CSS(`#models tbody tr`)))
 	var listed []string
 	for _, row := range table("#models") {
 		model := row["model"].Text
@@ -195,7 +125,7 @@ func checkSiteInBrowser(t *testing.T, chromium, dir string, runs map[runKey]expe
 	// Every model page, opened from its link: each configuration's numbers,
 	// or its failure with reason OOM.
 	for _, model := range slices.Sorted(maps.Keys(byModel)) {
-		do("open the page of "+model,
+		b.Do(t, "open the page of "+model,
 			chromedp.Navigate(base+"models/index.html"), chromedp.WaitVisible(chromedp.CSS(`#models tbody tr`)),
 			chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 				found, err := chromedp.Evaluate[bool](fmt.Sprintf(
@@ -243,46 +173,15 @@ func checkSiteInBrowser(t *testing.T, chromium, dir string, runs map[runKey]expe
 		}
 	}
 
-	mu.Lock()
-	defer mu.Unlock()
-	if len(consoleErrors) > 0 {
+	if consoleErrors := b.ConsoleErrors(); len(consoleErrors) > 0 {
 		t.Errorf("console errors: %q", consoleErrors)
 	}
-	for _, r := range requests {
+	for _, r := range b.Requests() {
 		if u, err := url.Parse(r); err != nil || u.Host != baseURL.Host && u.Scheme != "data" {
 			t.Errorf("request left 127.0.0.1: %s", r)
 		}
 	}
 }
-
-// serveDir serves dir with site.Serve on a free 127.0.0.1 port until the
-// test ends and returns its base URL.
-func serveDir(t *testing.T, dir string) string {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
-	addr := make(chan net.Addr, 1)
-	done := make(chan error, 1)
-	go func() { done <- site.Serve(ctx, dir, "127.0.0.1:0", discard{}, func(a net.Addr) { addr <- a }) }()
-	var base string
-	select {
-	case a := <-addr:
-		base = "http://" + a.String() + "/"
-	case err := <-done:
-		cancel()
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		cancel()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
-		}
-	})
-	return base
-}
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 // numberPrefix is the number at the start of a cell's text (a ⚠ may
 // follow); thousands separators are dropped before parsing.

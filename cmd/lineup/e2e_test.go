@@ -45,6 +45,7 @@ import (
 	"github.com/lineup-dev/lineup/collector/snapshot/snapshottest"
 	"github.com/lineup-dev/lineup/launcher"
 	"github.com/lineup-dev/lineup/launcher/rundir"
+	"github.com/lineup-dev/lineup/site/browsertest"
 	"github.com/lineup-dev/lineup/site/diff"
 )
 
@@ -196,7 +197,7 @@ func TestEndToEnd(t *testing.T) {
 	checkDiff(t, oldSnap.file, newSnap.file, oldRuns, newRuns)
 
 	// 6. The site of the first collect, in a browser.
-	chromium, echarts := browserPrerequisites(t, repo)
+	chromium, echarts := browsertest.Require(t, repo)
 	copyFile(t, catalog, "content/models.yaml")
 	out := mustLineup(t, "site", "-content", "content", "-out", "public", "-echarts", echarts)
 	if !strings.Contains(out, "front page: snapshot "+oldSnap.snap.ID) {
