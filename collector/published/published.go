@@ -129,37 +129,24 @@ func rowLines(doc *yaml.Node) []int {
 // merge returns the row's settings over the table defaults.
 func merge(def, row Settings) Settings {
 	out := def
-	if row.TP != nil {
-		out.TP = row.TP
-	}
-	if row.PP != nil {
-		out.PP = row.PP
-	}
-	if row.DP != nil {
-		out.DP = row.DP
-	}
-	if row.Spec != nil {
-		out.Spec = row.Spec
-	}
-	if row.MNS != nil {
-		out.MNS = row.MNS
-	}
-	if row.MNBT != nil {
-		out.MNBT = row.MNBT
-	}
-	if row.GMU != nil {
-		out.GMU = row.GMU
-	}
-	if row.BS != nil {
-		out.BS = row.BS
-	}
-	if row.KVC != nil {
-		out.KVC = row.KVC
-	}
-	if row.Quant != nil {
-		out.Quant = row.Quant
-	}
+	over(&out.TP, row.TP)
+	over(&out.PP, row.PP)
+	over(&out.DP, row.DP)
+	over(&out.Spec, row.Spec)
+	over(&out.MNS, row.MNS)
+	over(&out.MNBT, row.MNBT)
+	over(&out.GMU, row.GMU)
+	over(&out.BS, row.BS)
+	over(&out.KVC, row.KVC)
+	over(&out.Quant, row.Quant)
 	return out
+}
+
+// over sets *dst to v when the row states v.
+func over[T any](dst **T, v *T) {
+	if v != nil {
+		*dst = v
+	}
 }
 
 // Snapshot builds the snapshot of a table. tool is recorded as the writer.
