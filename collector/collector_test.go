@@ -492,17 +492,6 @@ func TestSnapshotIDAndSplit(t *testing.T) {
 	}
 }
 
-func TestSafeCell(t *testing.T) {
-	for _, c := range []struct{ in, want string }{
-		{"=SUM(A1)", "'=SUM(A1)"}, {"+1+2", "'+1+2"}, {"-2", "-2"}, {"-1.5e3", "-1.5e3"}, {"@cmd", "'@cmd"},
-		{"\t=x", "'\t=x"}, {"model", "model"}, {"", ""}, {"-spec", "'-spec"},
-	} {
-		if got := SafeCell(c.in); got != c.want {
-			t.Errorf("SafeCell(%q) = %q, want %q", c.in, got, c.want)
-		}
-	}
-}
-
 func TestExplain(t *testing.T) {
 	root := t.TempDir()
 	r := synthtree.Run{Experiment: "x", Model: "google/gemma-3-1b-it", TP: 2, PP: 1, DP: 1, Spec: "none",

@@ -167,24 +167,7 @@ func csvRow(root string, r snapshot.Run) []string {
 		env.VLLMVersion, env.GPU, strconv.Itoa(len(r.Attempts)), strings.Join(codes, ";"),
 	)
 	for k, v := range row {
-		row[k] = SafeCell(v)
+		row[k] = snapshot.SafeCSVCell(v)
 	}
 	return row
-}
-
-// SafeCell neutralises a cell a spreadsheet would run as a formula: text
-// starting with '=', '+', '-', '@', tab or carriage return that is not a
-// number gets a leading apostrophe.
-func SafeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		if _, err := strconv.ParseFloat(s, 64); err == nil {
-			return s
-		}
-		return "'" + s
-	}
-	return s
 }

@@ -28,23 +28,6 @@ var extraColumns = []string{
 // a collect's CSV, then extraColumns.
 func csvColumns() []string { return append(snapshot.SeedCSVColumns(), extraColumns...) }
 
-// safeCell neutralises a cell a spreadsheet would evaluate as a formula:
-// text starting with '=', '+', '-', '@', tab or carriage return that is
-// not a number gets a leading apostrophe (OWASP's CSV injection advice).
-func safeCell(s string) string {
-	if s == "" {
-		return s
-	}
-	switch s[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		if _, err := strconv.ParseFloat(s, 64); err == nil {
-			return s
-		}
-		return "'" + s
-	}
-	return s
-}
-
 // runEnvironment is the environment a run was measured in: its own when
 // the collector recorded one, else the snapshot's.
 func runEnvironment(s *snapshot.Snapshot, r *snapshot.Run) snapshot.Environment {
@@ -83,7 +66,7 @@ func csvRow(s *snapshot.Snapshot, r *snapshot.Run) []string {
 		s.ID,
 	)
 	for k, v := range row {
-		row[k] = safeCell(v)
+		row[k] = snapshot.SafeCSVCell(v)
 	}
 	return row
 }

@@ -149,18 +149,6 @@ func TestServeCommand(t *testing.T) {
 	}
 }
 
-func TestSafeCell(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"", ""}, {"model", "model"}, {"=1+1", "'=1+1"}, {"+cmd", "'+cmd"}, {"-2+3", "'-2+3"}, {"@SUM(A1)", "'@SUM(A1)"},
-		{"\tx", "'\tx"}, {"\rx", "'\rx"}, {"-12.5", "-12.5"}, {"+3", "+3"}, {"a=b", "a=b"},
-	}
-	for _, tt := range tests {
-		if got := safeCell(tt.in); got != tt.want {
-			t.Errorf("safeCell(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
 func TestMarkdown(t *testing.T) {
 	src := []byte("# The *title*\n\nText <b>bold</b> and <script>alert(1)</script>.\n\n## Formulas\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[link](javascript:alert(1))\n")
 	p, err := renderMarkdown(newMarkdown(), src)

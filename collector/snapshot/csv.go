@@ -1,6 +1,9 @@
 package snapshot
 
-import "strconv"
+import (
+	"regexp"
+	"strconv"
+)
 
 // SeedCSVColumns returns the seed analyzer's CSV columns in its order. Every
 // CSV lineup writes starts with them (the collector's summary, the site's
@@ -67,4 +70,26 @@ func seedComment(r *Run) string {
 		return r.Warnings[0].Message
 	}
 	return ""
+}
+
+// csvNumber is a plain decimal number, which a spreadsheet reads as a
+// number, never as a formula.
+var csvNumber = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
+
+// IsCSVNumber reports whether cell is a plain decimal number.
+func IsCSVNumber(cell string) bool { return csvNumber.MatchString(cell) }
+
+// SafeCSVCell defuses spreadsheet formula injection (OWASP, "CSV
+// Injection"): a cell that starts with = + - @, or with a tab or carriage
+// return that some spreadsheets skip before one, and is not a plain number
+// gets a leading apostrophe. Every CSV lineup writes goes through it.
+func SafeCSVCell(cell string) string {
+	if cell == "" || IsCSVNumber(cell) {
+		return cell
+	}
+	switch cell[0] {
+	case '=', '+', '-', '@', '\t', '\r':
+		return "'" + cell
+	}
+	return cell
 }

@@ -82,3 +82,22 @@ func TestSeedCSVCells(t *testing.T) {
 		})
 	}
 }
+
+// One table for the guard every lineup CSV uses (the collector's summary,
+// the site's downloads, lineup diff -format csv).
+func TestSafeCSVCell(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{"", ""},
+		{"google/gemma-3-1b-it", "google/gemma-3-1b-it"},
+		{"-10.7", "-10.7"}, {"+3", "+3"}, {"1e-05", "1e-05"}, {"-1.5E+3", "-1.5E+3"}, {".5", ".5"},
+		{"=HYPERLINK(\"http://x\")", "'=HYPERLINK(\"http://x\")"},
+		{"+cmd|' /C calc'!A0", "'+cmd|' /C calc'!A0"},
+		{"-2+3", "'-2+3"}, {"@SUM(A1)", "'@SUM(A1)"}, {"-", "'-"}, {"-Inf", "'-Inf"}, {"-spec", "'-spec"},
+		{"\t=1", "'\t=1"}, {"\r=1", "'\r=1"}, {"a=b", "a=b"},
+	}
+	for _, tt := range tests {
+		if got := snapshot.SafeCSVCell(tt.in); got != tt.want {
+			t.Errorf("SafeCSVCell(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -373,25 +372,6 @@ func writeMarkdownTable(b *strings.Builder, t table) {
 	}
 }
 
-// csvNumber is a plain decimal number, which a spreadsheet reads as a
-// value, never as a formula.
-var csvNumber = regexp.MustCompile(`^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$`)
-
-// CSVSafe defuses spreadsheet formula injection: a cell that starts with
-// = + - @ (or a tab or carriage return, which some spreadsheets skip before
-// one) and is not a number gets a leading apostrophe (OWASP, "CSV
-// Injection").
-func CSVSafe(cell string) string {
-	if cell == "" || csvNumber.MatchString(cell) {
-		return cell
-	}
-	switch cell[0] {
-	case '=', '+', '-', '@', '\t', '\r':
-		return "'" + cell
-	}
-	return cell
-}
-
 var csvHeader = []string{"view", "model", "match", "ambiguous", "old_config", "new_config", "not_compared",
 	"old_runs", "new_runs", "old_output_tps_per_gpu", "new_output_tps_per_gpu", "output_change_pct", "p_value", "significance",
 	"old_input_tps_per_gpu", "new_input_tps_per_gpu", "input_change_pct",
@@ -418,7 +398,7 @@ func WriteCSV(w io.Writer, d *Diff) error {
 	write := func(cells []string) {
 		safe := make([]string, len(cells))
 		for i, c := range cells {
-			safe[i] = CSVSafe(c)
+			safe[i] = snapshot.SafeCSVCell(c)
 		}
 		_ = cw.Write(safe) // the error sticks; Flush and Error report it
 	}
