@@ -183,28 +183,13 @@ var flagMarks = map[diff.Flag]string{
 	diff.NowFailing: "✖", diff.NowFixed: "✔", diff.StillFailing: "✖",
 }
 
-// diffRate formats a throughput or GPU count as `lineup diff` does: whole
-// numbers from 100, then one or two decimals; "—" when missing.
+// diffRate formats a throughput or GPU count as `lineup diff` does; "—"
+// when missing.
 func diffRate(v *float64) string {
 	if v == nil || math.IsNaN(*v) || math.IsInf(*v, 0) {
 		return missing
 	}
-	switch x := *v; {
-	case x >= 100:
-		return strconv.FormatFloat(x, 'f', 0, 64)
-	case x >= 10:
-		return strconv.FormatFloat(x, 'f', 1, 64)
-	default:
-		return strconv.FormatFloat(x, 'f', 2, 64)
-	}
-}
-
-// diffChange formats a relative change as a signed percentage, "+4.2%".
-func diffChange(v *float64) string {
-	if v == nil {
-		return ""
-	}
-	return fmt.Sprintf("%+.1f%%", *v*100)
+	return diff.FormatRate(v)
 }
 
 func sideRate(s *diff.Side, get func(*diff.Side) *float64) *float64 {
@@ -248,9 +233,9 @@ func newDiffRow(r diff.Row, href func(string) string) diffRowView {
 		Model: r.Model, ModelHref: href(r.Model),
 		OldConfig: sideConfig(r.Old), NewConfig: sideConfig(r.New),
 		Match: r.Match, Ambiguous: r.Ambiguous, Partial: r.Match == diff.MatchPartial || r.Match == diff.BestCompatible,
-		OldOut: diffRate(sideRate(r.Old, sideOut)), NewOut: diffRate(sideRate(r.New, sideOut)), OutDelta: diffChange(r.OutputChange),
+		OldOut: diffRate(sideRate(r.Old, sideOut)), NewOut: diffRate(sideRate(r.New, sideOut)), OutDelta: diff.FormatChange(r.OutputChange),
 		Significance: r.Significance,
-		OldIn:        diffRate(sideRate(r.Old, sideIn)), NewIn: diffRate(sideRate(r.New, sideIn)), InDelta: diffChange(r.InputChange),
+		OldIn:        diffRate(sideRate(r.Old, sideIn)), NewIn: diffRate(sideRate(r.New, sideIn)), InDelta: diff.FormatChange(r.InputChange),
 		Flag: string(r.Flag), FlagText: diffFlagText(r), FlagMark: flagMarks[r.Flag],
 		Notes: r.Notes,
 	}
@@ -272,8 +257,8 @@ func newDiffRow(r diff.Row, href func(string) string) diffRowView {
 func newDiffSummary(s diff.Summary) diffSummaryView {
 	v := diffSummaryView{
 		N:      s.N,
-		OldOut: diffRate(s.OldOutput), NewOut: diffRate(s.NewOutput), OutDelta: diffChange(s.OutputChange),
-		OldIn: diffRate(s.OldInput), NewIn: diffRate(s.NewInput), InDelta: diffChange(s.InputChange),
+		OldOut: diffRate(s.OldOutput), NewOut: diffRate(s.NewOutput), OutDelta: diff.FormatChange(s.OutputChange),
+		OldIn: diffRate(s.OldInput), NewIn: diffRate(s.NewInput), InDelta: diff.FormatChange(s.InputChange),
 	}
 	if s.Excluded > 0 {
 		v.Notes = append(v.Notes, fmt.Sprintf("leaves out %d ambiguous partial match(es)", s.Excluded))

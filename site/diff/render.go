@@ -46,9 +46,9 @@ func WriteJSON(w io.Writer, d *Diff) error {
 	return enc.Encode(d)
 }
 
-// fmtRate shows a throughput or GPU count with the precision it deserves:
+// FormatRate shows a throughput or GPU count with the precision it deserves:
 // whole numbers from 100, then one or two decimals.
-func fmtRate(v *float64) string {
+func FormatRate(v *float64) string {
 	if v == nil {
 		return "-"
 	}
@@ -62,7 +62,8 @@ func fmtRate(v *float64) string {
 	}
 }
 
-func fmtChange(v *float64) string {
+// FormatChange formats a relative change as a signed percentage, "+4.2%".
+func FormatChange(v *float64) string {
 	if v == nil {
 		return ""
 	}
@@ -122,7 +123,7 @@ func gpusCell(r Row) string {
 	if o == nil && n == nil {
 		return ""
 	}
-	return fmtRate(o) + " -> " + fmtRate(n)
+	return FormatRate(o) + " -> " + FormatRate(n)
 }
 
 // table is a rendered view: a header, rows of cells and the columns that
@@ -164,8 +165,8 @@ func viewTable(rows []Row, sum Summary, ns *notes) table {
 	for _, r := range rows {
 		t.rows = append(t.rows, []string{
 			r.Model, r.Old.label(), newConfigCell(r), matchCell(r),
-			fmtRate(r.Old.rate(output)), fmtRate(r.New.rate(output)), fmtChange(r.OutputChange), r.Significance,
-			fmtRate(r.Old.rate(input)), fmtRate(r.New.rate(input)), fmtChange(r.InputChange),
+			FormatRate(r.Old.rate(output)), FormatRate(r.New.rate(output)), FormatChange(r.OutputChange), r.Significance,
+			FormatRate(r.Old.rate(input)), FormatRate(r.New.rate(input)), FormatChange(r.InputChange),
 			gpusCell(r), flagText(r), ns.refs(r.Notes),
 		})
 	}
@@ -186,8 +187,8 @@ func summaryCells(s Summary, ns *notes) []string {
 	}
 	return []string{
 		fmt.Sprintf("geomean (%d rows)", s.N), "", "", "",
-		fmtRate(s.OldOutput), fmtRate(s.NewOutput), fmtChange(s.OutputChange), "",
-		fmtRate(s.OldInput), fmtRate(s.NewInput), fmtChange(s.InputChange),
+		FormatRate(s.OldOutput), FormatRate(s.NewOutput), FormatChange(s.OutputChange), "",
+		FormatRate(s.OldInput), FormatRate(s.NewInput), FormatChange(s.InputChange),
 		"", "", ns.refs(sn),
 	}
 }
