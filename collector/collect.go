@@ -345,7 +345,7 @@ func buildSnapshots(recs []*record, skipped []Skip, opt Options) ([]*snapshot.Sn
 	seen := map[string]bool{}
 	for _, g := range groups {
 		s := &snapshot.Snapshot{
-			Schema:  snapshot.SchemaV1,
+			Schema:  snapshot.SchemaV2,
 			Created: created,
 			Source:  snapshot.Source{Kind: snapshot.SourceCluster, Root: opt.Root},
 			Tool:    snapshot.ThisTool(),

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strconv"
 	"strings"
@@ -50,7 +51,7 @@ func Write(res *Result, opt WriteOptions) (*Written, error) {
 		if err := s.Validate(); err != nil {
 			return nil, fmt.Errorf("snapshot %s: %w", s.ID, err)
 		}
-		if err := snapshot.WriteAtomic(w.Snapshots[i], 0o644, func(f io.Writer) error { return encodeSnapshotTo(f, s) }); err != nil {
+		if err := snapshot.WriteAtomic(w.Snapshots[i], 0o644, func(f io.Writer) error { return snapshot.Encode(f, s, runtime.GOMAXPROCS(0)) }); err != nil {
 			return nil, err
 		}
 	}

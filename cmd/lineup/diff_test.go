@@ -23,7 +23,7 @@ import (
 func diffSnapshot(t *testing.T, id string, created time.Time, rates map[int]float64) *snapshot.Snapshot {
 	t.Helper()
 	s := &snapshot.Snapshot{
-		Schema: snapshot.SchemaV1, ID: id, Title: id, Created: created,
+		Schema: snapshot.SchemaV2, ID: id, Title: id, Created: created,
 		Source:      snapshot.Source{Kind: snapshot.SourceCluster, Root: "data"},
 		Tool:        snapshot.Tool{Name: "lineup", Version: "test"},
 		Environment: snapshot.Environment{GPU: "NVIDIA H100 80GB HBM3", GPUsPerNode: 8, VLLMVersion: id},

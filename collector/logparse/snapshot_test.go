@@ -28,7 +28,7 @@ func TestSnapshotConversion(t *testing.T) {
 	run.Metrics.Derive(sum.EngineInputTPS, sum.EngineOutputTPS, run.Config.GPUsPerReplica(), snapshot.DefaultGPUsPerNode)
 	run.Metrics.Method = "stats_lines"
 	snap := &snapshot.Snapshot{
-		Schema: snapshot.SchemaV1, ID: "2026-11-28-vllm-0.15.1-test", Title: "logparse conversion", Created: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC),
+		Schema: snapshot.SchemaV2, ID: "2026-11-28-vllm-0.15.1-test", Title: "logparse conversion", Created: time.Date(2026, 11, 28, 0, 0, 0, 0, time.UTC),
 		Source: snapshot.Source{Kind: snapshot.SourceCluster, Root: "testdata"}, Tool: snapshot.Tool{Name: "lineup", Version: "test"},
 		Environment: snapshot.Environment{VLLMVersion: log.Startup.VLLMVersion, GPUsPerNode: snapshot.DefaultGPUsPerNode},
 		Runs:        []snapshot.Run{run},

@@ -161,7 +161,7 @@ func (t *Table) Snapshot(tool snapshot.Tool) (*snapshot.Snapshot, error) {
 		env.GPUsPerNode = snapshot.DefaultGPUsPerNode
 	}
 	s := &snapshot.Snapshot{
-		Schema:      snapshot.SchemaV1,
+		Schema:      snapshot.SchemaV2,
 		ID:          t.ID,
 		Title:       t.Title,
 		Created:     t.Created.UTC(),

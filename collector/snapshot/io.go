@@ -63,8 +63,10 @@ func ReadFile(file string) (*Snapshot, error) {
 	return Decode(file, data)
 }
 
-// Decode parses a snapshot document. name is used in error messages.
-// Unknown fields, a missing or other schema, and invalid values are errors.
+// Decode parses a snapshot document, lineup.snapshot/v2 or v1 (whose only
+// difference is the form of the timelines), into the current version: the
+// result's Schema is SchemaV2. name is used in error messages. Unknown
+// fields, a missing or other schema, and invalid values are errors.
 func Decode(name string, data []byte) (*Snapshot, error) {
 	var head struct {
 		Schema *string `json:"schema"`
@@ -74,9 +76,9 @@ func Decode(name string, data []byte) (*Snapshot, error) {
 	}
 	switch {
 	case head.Schema == nil:
-		return nil, &SyntaxError{File: name, Line: 1, Field: "schema", Msg: fmt.Sprintf("missing; not a lineup snapshot (want %q)", SchemaV1), Err: ErrSchema}
-	case *head.Schema != SchemaV1:
-		msg := fmt.Sprintf("%q is not supported: this lineup reads %q", *head.Schema, SchemaV1)
+		return nil, &SyntaxError{File: name, Line: 1, Field: "schema", Msg: fmt.Sprintf("missing; not a lineup snapshot (want %q)", SchemaV2), Err: ErrSchema}
+	case *head.Schema != SchemaV2 && *head.Schema != SchemaV1:
+		msg := fmt.Sprintf("%q is not supported: this lineup reads %q and %q", *head.Schema, SchemaV2, SchemaV1)
 		if strings.HasPrefix(*head.Schema, "lineup.snapshot/") {
 			msg += "; a newer lineup wrote it, upgrade lineup to read it"
 		}
@@ -86,11 +88,16 @@ func Decode(name string, data []byte) (*Snapshot, error) {
 	dec.DisallowUnknownFields()
 	var s Snapshot
 	if err := dec.Decode(&s); err != nil {
+		var te *TimelineError
+		if errors.As(err, &te) {
+			return nil, &SyntaxError{File: name, Line: lineOf(data, int64(bytes.Index(data, te.raw))), Field: "timeline", Msg: te.Msg, Err: err}
+		}
 		return nil, jsonError(name, data, err)
 	}
 	if dec.More() {
 		return nil, &SyntaxError{File: name, Line: lineOf(data, dec.InputOffset()), Msg: "trailing data after the snapshot object"}
 	}
+	s.Schema = SchemaV2
 	if err := s.Validate(); err != nil {
 		var ve *ValidationError
 		if errors.As(err, &ve) {
@@ -145,8 +152,8 @@ func (s *Snapshot) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &ValidationError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
-	if s.Schema != SchemaV1 {
-		return bad("schema", "must be %q", SchemaV1)
+	if s.Schema != SchemaV2 && s.Schema != SchemaV1 {
+		return bad("schema", "must be %q", SchemaV2)
 	}
 	if !ValidID(s.ID) {
 		return bad("id", "%q is not a valid id (lower-case letters, digits, '.', '_', '-')", s.ID)
@@ -189,12 +196,13 @@ func (s *Snapshot) Validate() error {
 	return nil
 }
 
-// Marshal encodes s as indented JSON with a final newline.
+// Marshal encodes s as a lineup.snapshot/v2 document (whatever s.Schema
+// says: a v1 snapshot read by Decode is written in the current form), indented
+// by two spaces with arrays of scalars on one line, and a final newline.
+// Encode writes the same bytes to a writer, faster on large snapshots.
 func Marshal(s *Snapshot) ([]byte, error) {
 	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(s); err != nil {
+	if err := Encode(&buf, s, 1); err != nil {
 		return nil, err
 	}
 	return buf.Bytes(), nil

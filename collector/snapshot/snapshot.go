@@ -12,7 +12,8 @@
 // snapshot computes them with those functions.
 //
 // The JSON Schema of the format is embedded (SchemaJSON) and kept in
-// schema/lineup.snapshot.v1.json.
+// schema/lineup.snapshot.v2.json; schema/lineup.snapshot.v1.json is the
+// earlier version, which Decode still reads.
 package snapshot
 
 import (
@@ -20,8 +21,12 @@ import (
 	"time"
 )
 
-// SchemaV1 is the schema identifier written into every snapshot.
-const SchemaV1 = "lineup.snapshot/v1"
+// Schema identifiers. Marshal writes SchemaV2; Decode reads both. The only
+// difference is the form of a run's timeline (see Timeline).
+const (
+	SchemaV2 = "lineup.snapshot/v2"
+	SchemaV1 = "lineup.snapshot/v1"
+)
 
 // Snapshot is one immutable set of measured run configurations.
 type Snapshot struct {
@@ -220,7 +225,7 @@ type Run struct {
 	Label       string          `json:"label,omitempty"`
 	Warnings    []Warning       `json:"warnings,omitempty"`
 	Startup     *Startup        `json:"startup,omitempty"`
-	Timeline    []TimelinePoint `json:"timeline,omitempty"`
+	Timeline    Timeline        `json:"timeline,omitempty"`
 	Attempts    []Attempt       `json:"attempts,omitempty"`
 	Environment *Environment    `json:"environment,omitempty"`
 }

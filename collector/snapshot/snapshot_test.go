@@ -72,7 +72,7 @@ func TestDerive(t *testing.T) {
 
 func minimal() *snapshot.Snapshot {
 	s := &snapshot.Snapshot{
-		Schema:      snapshot.SchemaV1,
+		Schema:      snapshot.SchemaV2,
 		ID:          "2026-01-01-test",
 		Title:       "test",
 		Created:     time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC),
@@ -128,7 +128,7 @@ func TestDecodeErrors(t *testing.T) {
 		want   string // substring of the error
 		schema bool   // errors.Is(err, ErrSchema)
 	}{
-		{"newer schema", strings.Replace(string(valid), "lineup.snapshot/v1", "lineup.snapshot/v2", 1), `s.json:2: schema: "lineup.snapshot/v2" is not supported: this lineup reads "lineup.snapshot/v1"; a newer lineup wrote it`, true},
+		{"newer schema", strings.Replace(string(valid), "lineup.snapshot/v2", "lineup.snapshot/v3", 1), `s.json:2: schema: "lineup.snapshot/v3" is not supported: this lineup reads "lineup.snapshot/v2" and "lineup.snapshot/v1"; a newer lineup wrote it`, true},
 		{"no schema", `{"id": "x"}`, "schema: missing; not a lineup snapshot", true},
 		{"not json", "{\n  \"schema\": \"lineup.snapshot/v1\",\n  oops\n}", "s.json:3: invalid character", false},
 		{"truncated", string(valid[:len(valid)/2]), "s.json:", false},
@@ -175,6 +175,9 @@ func FuzzDecode(f *testing.F) {
 	valid, _ := snapshot.Marshal(minimal())
 	f.Add(valid)
 	f.Add([]byte(`{"schema":"lineup.snapshot/v1"}`))
+	withTimeline, _ := snapshot.Marshal(timelineSnapshot())
+	f.Add(withTimeline)
+	f.Add(v1Document(f))
 	f.Add([]byte(`[]`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s, err := snapshot.Decode("fuzz.json", data)

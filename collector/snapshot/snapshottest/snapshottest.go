@@ -5,6 +5,7 @@ package snapshottest
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 
@@ -13,36 +14,41 @@ import (
 	"github.com/lineup-dev/lineup/collector/snapshot"
 )
 
-var (
-	once     sync.Once
-	compiled *jsonschema.Schema
-	errComp  error
-)
-
-func schema() (*jsonschema.Schema, error) {
-	once.Do(func() {
-		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(snapshot.SchemaJSON))
+// schemas compiles the JSON Schema of every version Decode reads, once.
+var schemas = sync.OnceValues(func() (map[string]*jsonschema.Schema, error) {
+	out := map[string]*jsonschema.Schema{}
+	for version, src := range map[string][]byte{snapshot.SchemaV2: snapshot.SchemaJSON, snapshot.SchemaV1: snapshot.SchemaV1JSON} {
+		doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(src))
 		if err != nil {
-			errComp = err
-			return
+			return nil, fmt.Errorf("schema of %s: %w", version, err)
 		}
 		c := jsonschema.NewCompiler()
 		c.AssertFormat()
-		const url = "lineup.snapshot.v1.json"
+		url := version + ".json"
 		if err := c.AddResource(url, doc); err != nil {
-			errComp = err
-			return
+			return nil, err
 		}
-		compiled, errComp = c.Compile(url)
-	})
-	return compiled, errComp
-}
+		if out[version], err = c.Compile(url); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+})
 
-// Validate checks data (a snapshot JSON document) against the schema.
+// Validate checks data (a snapshot JSON document) against the schema of
+// the version it names (the current one when it names none).
 func Validate(data []byte) error {
-	s, err := schema()
+	all, err := schemas()
 	if err != nil {
 		return err
+	}
+	var head struct {
+		Schema string `json:"schema"`
+	}
+	_ = json.Unmarshal(data, &head)
+	s := all[head.Schema]
+	if s == nil {
+		s = all[snapshot.SchemaV2]
 	}
 	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(data))
 	if err != nil {
@@ -60,10 +66,10 @@ func Check(tb testing.TB, name string, data []byte) {
 	}
 }
 
-// CheckValue marshals s and checks it.
+// CheckValue encodes s as lineup writes it (snapshot.Marshal) and checks it.
 func CheckValue(tb testing.TB, s *snapshot.Snapshot) {
 	tb.Helper()
-	data, err := json.Marshal(s)
+	data, err := snapshot.Marshal(s)
 	if err != nil {
 		tb.Fatal(err)
 	}
