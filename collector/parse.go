@@ -343,7 +343,14 @@ func throughputOf(t logparse.Throughput) throughput {
 		Engines: t.Engines, Mixed: t.Mixed, Steady: t.Steady, SteadyIdle: t.SteadyIdle, UsedSteady: t.UsedSteady,
 	}
 	pts := downsample(t.Timeline, MaxTimelinePoints)
+	n := len(pts)
 	tl := &out.Timeline
+	if n > 0 {
+		floats := make([]float64, 4*n)
+		counts := make([]int32, 2*n)
+		tl.T, tl.Prompt, tl.Gen, tl.KV = floats[:0:n], floats[n:n:2*n], floats[2*n:2*n:3*n], floats[3*n:3*n:4*n]
+		tl.Running, tl.Waiting = counts[:0:n], counts[n:n:2*n]
+	}
 	for _, pt := range pts {
 		tl.T = append(tl.T, pt.T)
 		tl.Prompt = append(tl.Prompt, pt.PromptTPS)
@@ -385,17 +392,24 @@ func (tl *timeline) points() []snapshot.TimelinePoint {
 	if len(tl.T) == 0 {
 		return nil
 	}
-	out := make([]snapshot.TimelinePoint, len(tl.T))
+	n := len(tl.T)
+	out := make([]snapshot.TimelinePoint, n)
+	// the points' optional values, one allocation for each kind
+	counts := make([]int, 2*n)
+	kvs := make([]float64, n)
 	for i := range tl.T {
 		p := snapshot.TimelinePoint{T: tl.T[i], PromptTPS: tl.Prompt[i], GenerationTPS: tl.Gen[i]}
 		if v := tl.Running[i]; v >= 0 {
-			p.Running = snapshot.Ptr(int(v))
+			counts[2*i] = int(v)
+			p.Running = &counts[2*i]
 		}
 		if v := tl.Waiting[i]; v >= 0 {
-			p.Waiting = snapshot.Ptr(int(v))
+			counts[2*i+1] = int(v)
+			p.Waiting = &counts[2*i+1]
 		}
 		if v := tl.KV[i]; !math.IsNaN(v) {
-			p.KVCacheUsagePc = snapshot.Ptr(v)
+			kvs[i] = v
+			p.KVCacheUsagePc = &kvs[i]
 		}
 		out[i] = p
 	}
