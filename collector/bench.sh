@@ -78,13 +78,19 @@ best() {
 }
 
 catfiles() { xargs -0 cat <"$tmp/files"; }
+findcat() { find "$tree" -type f -print0 | xargs -0 cat; }
 cold() { "$tmp/lineup" collect -root "$tree" -out "$tmp/out-cold" -catalog "" -no-cache -force -q -id bench; }
+cold1() { "$tmp/lineup" collect -root "$tree" -out "$tmp/out-cold" -catalog "" -no-cache -force -q -id bench -j 1; }
 warm() { "$tmp/lineup" collect -root "$tree" -out "$tmp/out-warm" -catalog "" -q -id bench; }
 
 best "cat of the tree" catfiles
 cat_wall=$best_wall cat_cpu=$best_cpu
+best "find + cat of the tree" findcat
+findcat_wall=$best_wall
 best "lineup collect, cold (-no-cache)" cold
 cold_wall=$best_wall cold_cpu=$best_cpu
+best "lineup collect, cold, one worker" cold1
+cold1_wall=$best_wall
 # The first collect with the cache writes the snapshot, the cache and the
 # tree state; every later one finds the tree unchanged.
 warm >/dev/null
@@ -112,8 +118,10 @@ fi
 
 echo "load average after:  $(cut -d' ' -f1-3 /proc/loadavg 2>/dev/null || uptime)"
 echo "snapshot: $(du -m "$tmp/out-cold/bench.json" | cut -f1) MB"
-awk -v cw="$cat_wall" -v cc="$cat_cpu" -v lw="$cold_wall" -v lc="$cold_cpu" -v ww="$warm_wall" -v wc="$warm_cpu" -v hw="$changed_wall" -v hc="$changed_cpu" -v mb="$size_mb" 'BEGIN {
+awk -v fw="$findcat_wall" -v l1="$cold1_wall" -v ncpu="$(nproc 2>/dev/null || echo 1)" -v cw="$cat_wall" -v cc="$cat_cpu" -v lw="$cold_wall" -v lc="$cold_cpu" -v ww="$warm_wall" -v wc="$warm_cpu" -v hw="$changed_wall" -v hc="$changed_cpu" -v mb="$size_mb" 'BEGIN {
 	printf "collect / cat:        wall %6.2f x   cpu %6.2f x   (target <= 1.5; collect reads %.0f MB/s)\n", lw / cw, lc / cc, mb / lw
+	printf "collect / (find+cat): wall %6.2f x   (the walk counted on both sides)\n", lw / fw
+	printf "one worker:           %.0f MB/s; spread perfectly over %d CPUs that is %.2f x cat\n", mb / l1, ncpu, (l1 / ncpu) / cw
 	printf "unchanged / cold:     wall %6.1f %%   cpu %6.1f %%   (target < 5)\n", 100 * ww / lw, 100 * wc / lc
 	if (hw != "") printf "one changed / cold:   wall %6.1f %%   cpu %6.1f %%\n", 100 * hw / lw, 100 * hc / lc
 }'
