@@ -41,46 +41,79 @@ func runEnvironment(s *snapshot.Snapshot, r *snapshot.Run) snapshot.Environment 
 	return s.Environment
 }
 
-func csvRow(s *snapshot.Snapshot, r *snapshot.Run) []string {
+// csvRow is r's row of csvColumns, every cell through the formula guard.
+// row is reused for the result.
+func csvRow(row []string, s *snapshot.Snapshot, r *snapshot.Run) []string {
 	c, m := &r.Config, &r.Metrics
 	where := r.Path
 	if s.Source.Kind == snapshot.SourceCluster && s.Source.Root != "" && where != "" {
 		where = path.Join(s.Source.Root, where)
 	}
-	codes := make([]string, len(r.Warnings))
+	codes := ""
 	for k, w := range r.Warnings {
-		codes[k] = w.Code
+		if k > 0 {
+			codes += ";"
+		}
+		codes += w.Code
 	}
 	env := runEnvironment(s, r)
 	memMiB := ""
 	if env.GPUMemoryMiB > 0 {
 		memMiB = strconv.Itoa(env.GPUMemoryMiB)
 	}
-	row := append(snapshot.SeedCSVCells(r, where),
+	row = append(row[:0], snapshot.SeedCSVCells(r, where)...)
+	row = append(row,
 		r.Experiment, r.Name, r.Status.State, r.Status.Reason, m.Method,
 		intText(c.MaxNumSeqs), intText(c.MaxNumBatchedTokens), floatText(c.GPUMemoryUtilization), intText(c.BlockSize),
 		strText(c.KVCacheDtype), strText(c.Quantization), env.VLLMVersion, env.GPU,
-		strconv.Itoa(len(r.Attempts)), strings.Join(codes, ";"),
+		strconv.Itoa(len(r.Attempts)), codes,
 		r.Label, intText(c.Nodes), string(c.SpeculativeConfig), intText(c.MaxModelLen), extraText(c.Extra), r.Status.Detail,
 		memMiB, strconv.Itoa(env.GPUsPerNode), env.CUDAVersion, env.PyTorchVersion, env.TransformersVersion, env.DriverVersion,
 		s.ID,
 	)
 	for k, v := range row {
-		row[k] = snapshot.SafeCSVCell(v)
+		row[k] = safeCSVCell(v)
 	}
 	return row
+}
+
+// csvTriggers are the first characters snapshot.SafeCSVCell acts on.
+const csvTriggers = "=+-@\t\r"
+
+// safeCSVCell is snapshot.SafeCSVCell, asked only about the cells it may
+// change: those starting with one of csvTriggers. Its plain-number test is
+// a regular expression, and most of a large snapshot's half a million
+// cells are numbers and names that start with none of them.
+func safeCSVCell(v string) string {
+	if v == "" || strings.IndexByte(csvTriggers, v[0]) < 0 {
+		return v
+	}
+	return snapshot.SafeCSVCell(v)
 }
 
 // runsCSV encodes runs of s with csvColumns.
 func runsCSV(s *snapshot.Snapshot, runs []*snapshot.Run) []byte {
 	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.Write(csvColumns())
-	for _, r := range runs {
-		w.Write(csvRow(s, r))
-	}
-	w.Flush() // a bytes.Buffer does not fail
+	writeRunsCSV(&buf, s, runs, nil)
 	return buf.Bytes()
+}
+
+// writeRunsCSV appends the header and the rows of runs to buf, and to ends
+// the offset in buf where the header ends and where each row ends: the
+// rows of one encoding then make a model's CSV and each run's own.
+func writeRunsCSV(buf *bytes.Buffer, s *snapshot.Snapshot, runs []*snapshot.Run, ends []int) []int {
+	w := csv.NewWriter(buf)
+	w.Write(csvColumns())
+	w.Flush() // a bytes.Buffer does not fail
+	ends = append(ends, buf.Len())
+	var row []string
+	for _, r := range runs {
+		row = csvRow(row, s, r)
+		w.Write(row)
+		w.Flush()
+		ends = append(ends, buf.Len())
+	}
+	return ends
 }
 
 // timelineColumns is the header of a timeline CSV.
@@ -88,15 +121,36 @@ var timelineColumns = []string{"t_seconds", "prompt_tps", "generation_tps", "run
 
 // timelineCSV encodes a run's stats-line timeline.
 func timelineCSV(points []snapshot.TimelinePoint) []byte {
-	var buf bytes.Buffer
-	w := csv.NewWriter(&buf)
-	w.Write(timelineColumns)
-	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
+	return appendTimelineCSV(nil, points)
+}
+
+// appendTimelineCSV appends the timeline CSV of points to dst. Every cell
+// is a number, which encoding/csv writes as it is (no quotes, no guard),
+// so the cells are appended straight from strconv, with no string each.
+func appendTimelineCSV(dst []byte, points []snapshot.TimelinePoint) []byte {
+	dst = append(dst, strings.Join(timelineColumns, ",")...)
+	dst = append(dst, '\n')
 	for _, p := range points {
-		w.Write([]string{num(p.T), num(p.PromptTPS), num(p.GenerationTPS), intText(p.Running), intText(p.Waiting), floatText(p.KVCacheUsagePc)})
+		dst = strconv.AppendFloat(dst, p.T, 'f', -1, 64)
+		dst = append(dst, ',')
+		dst = strconv.AppendFloat(dst, p.PromptTPS, 'f', -1, 64)
+		dst = append(dst, ',')
+		dst = strconv.AppendFloat(dst, p.GenerationTPS, 'f', -1, 64)
+		dst = append(dst, ',')
+		if p.Running != nil {
+			dst = strconv.AppendInt(dst, int64(*p.Running), 10)
+		}
+		dst = append(dst, ',')
+		if p.Waiting != nil {
+			dst = strconv.AppendInt(dst, int64(*p.Waiting), 10)
+		}
+		dst = append(dst, ',')
+		if p.KVCacheUsagePc != nil {
+			dst = strconv.AppendFloat(dst, *p.KVCacheUsagePc, 'f', -1, 64)
+		}
+		dst = append(dst, '\n')
 	}
-	w.Flush()
-	return buf.Bytes()
+	return dst
 }
 
 func intText(p *int) string {

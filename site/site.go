@@ -601,16 +601,28 @@ func (b *builder) renderEdition(ed *edition) {
 			runs := make([]*snapshot.Run, len(mv.Runs))
 			for i, rv := range mv.Runs {
 				runs[i] = rv.Run
-				if err := b.write(dir+"runs/"+rv.ID+".csv", runsCSV(ed.Snap, runs[i:i+1])); err != nil {
+			}
+			// The model's CSV is the header and every run's row; each
+			// run's own CSV is the header and its row, cut from the same
+			// encoding.
+			all := b.buffer()
+			defer b.release(all)
+			ends := writeRunsCSV(all, ed.Snap, runs, make([]int, 0, len(runs)+1))
+			data := all.Bytes()
+			var file []byte
+			for i, rv := range mv.Runs {
+				file = append(append(file[:0], data[:ends[0]]...), data[ends[i]:ends[i+1]]...)
+				if err := b.write(dir+"runs/"+rv.ID+".csv", file); err != nil {
 					return err
 				}
 				if rv.HasTimeline {
-					if err := b.write(dir+"runs/"+rv.ID+".timeline.csv", timelineCSV(rv.Run.Timeline)); err != nil {
+					file = appendTimelineCSV(file[:0], rv.Run.Timeline)
+					if err := b.write(dir+"runs/"+rv.ID+".timeline.csv", file); err != nil {
 						return err
 					}
 				}
 			}
-			return b.write(dir+mv.Slug+".csv", runsCSV(ed.Snap, runs))
+			return b.write(dir+mv.Slug+".csv", data)
 		})
 	}
 }
