@@ -46,13 +46,9 @@ func Encode(w io.Writer, s *Snapshot, workers int) error {
 		g.SetLimit(workers)
 		for i := range batch {
 			g.Go(func() error {
-				b, err := json.Marshal(&s.Runs[lo+i])
-				if err != nil {
-					return err
-				}
-				// an element of "runs": two levels deep
-				batch[i] = appendIndent(batch[i][:0], b, "    ")
-				return nil
+				b, err := appendRun(batch[i][:0], &s.Runs[lo+i])
+				batch[i] = b
+				return err
 			})
 		}
 		err := g.Wait()
@@ -75,4 +71,71 @@ func Encode(w io.Writer, s *Snapshot, workers int) error {
 	bw.WriteString("\n  ]")
 	bw.Write(doc[at+len(marker):])
 	return bw.Flush()
+}
+
+// runPrefix is the indentation of an element of "runs" (two levels deep);
+// the keys of a run are one level deeper.
+const (
+	runPrefix = "    "
+	runKey    = runPrefix + "  "
+)
+
+// appendRun appends r as it stands in the "runs" array of Marshal's
+// output, which is appendIndent(json.Marshal(r), runPrefix)
+// (appendRunGeneric). The timeline, most of the bytes, is written straight
+// in its final layout rather than marshalled, compacted by encoding/json
+// and indented again.
+func appendRun(out []byte, r *Run) ([]byte, error) {
+	if len(r.Timeline) == 0 {
+		return appendRunGeneric(out, r)
+	}
+	stub := *r
+	stub.Timeline = nil
+	compact, err := json.Marshal(&stub)
+	if err != nil {
+		return nil, err
+	}
+	start := len(out)
+	out = appendIndent(out, compact, runPrefix)
+	doc := out[start:]
+	// The timeline goes where encoding/json would put it: before the
+	// fields declared after it, else before the closing brace. Raw
+	// newlines only come from the indentation, so a run's own keys are
+	// the only text at the start of a line with runKey's indentation.
+	at, comma := -1, false
+	for _, next := range []string{"\n" + runKey + `"attempts": `, "\n" + runKey + `"environment": `} {
+		if i := bytes.Index(doc, []byte(next)); i >= 0 {
+			at = i
+			break
+		}
+	}
+	if at < 0 {
+		at = bytes.LastIndex(doc, []byte("\n"+runPrefix+"}"))
+		comma = true
+	}
+	if at < 0 {
+		return appendRunGeneric(out[:start], r)
+	}
+	tail := append([]byte(nil), doc[at:]...)
+	out = out[:start+at]
+	if comma {
+		out = append(out, ',')
+	}
+	out = append(out, "\n"+runKey+`"timeline": `...)
+	if out, err = r.Timeline.appendColumns(out, runKey); err != nil {
+		return nil, err
+	}
+	if !comma {
+		out = append(out, ',')
+	}
+	return append(out, tail...), nil
+}
+
+// appendRunGeneric is appendRun by way of encoding/json alone.
+func appendRunGeneric(out []byte, r *Run) ([]byte, error) {
+	b, err := json.Marshal(r)
+	if err != nil {
+		return nil, err
+	}
+	return appendIndent(out, b, runPrefix), nil
 }

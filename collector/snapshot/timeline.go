@@ -38,6 +38,13 @@ func (tl Timeline) MarshalJSON() ([]byte, error) {
 	if tl == nil {
 		return []byte("null"), nil
 	}
+	return tl.appendColumns(make([]byte, 0, 16+len(tl)*48), "")
+}
+
+// appendColumns appends the columns object to b: compact when indent is
+// "", else laid out as appendIndent lays out the compact form at the depth
+// whose lines start with indent (one column a line, ", " between values).
+func (tl Timeline) appendColumns(b []byte, indent string) ([]byte, error) {
 	var running, waiting, kv bool
 	for i := range tl {
 		p := &tl[i]
@@ -45,18 +52,28 @@ func (tl Timeline) MarshalJSON() ([]byte, error) {
 		waiting = waiting || p.Waiting != nil
 		kv = kv || p.KVCacheUsagePc != nil
 	}
-	b := make([]byte, 0, 16+len(tl)*48)
+	sep, colon := ",", ":"
+	if indent != "" {
+		sep, colon = ", ", ": "
+	}
 	var err error
 	column := func(name string, first bool, value func(b []byte, p *TimelinePoint) []byte) {
 		if !first {
 			b = append(b, ',')
 		}
+		if indent != "" {
+			b = append(b, '\n')
+			b = append(b, indent...)
+			b = append(b, "  "...)
+		}
 		b = append(b, '"')
 		b = append(b, name...)
-		b = append(b, `":[`...)
+		b = append(b, '"')
+		b = append(b, colon...)
+		b = append(b, '[')
 		for i := range tl {
 			if i > 0 {
-				b = append(b, ',')
+				b = append(b, sep...)
 			}
 			b = value(b, &tl[i])
 		}
@@ -94,6 +111,10 @@ func (tl Timeline) MarshalJSON() ([]byte, error) {
 			}
 			return float(b, *p.KVCacheUsagePc)
 		})
+	}
+	if indent != "" {
+		b = append(b, '\n')
+		b = append(b, indent...)
 	}
 	b = append(b, '}')
 	if err != nil {
