@@ -60,8 +60,6 @@ type runView struct {
 	// Warn holds the run's warnings by the column they concern: "input",
 	// "output", "gpus" (metric cells) or "status" (everything else).
 	Warn        map[string][]snapshot.Warning
-	Command     string
-	ConfigJSON  string
 	HasTimeline bool
 	// Metric cells, formatted once here: a model page of many
 	// configurations renders fastest from plain fields.
@@ -80,6 +78,14 @@ func newMetricCell(v *float64, text string, ws []snapshot.Warning) metricCell {
 
 // Label names the configuration in charts: its varying values.
 func (r *runView) Label() string { return r.label }
+
+// Command is the `vllm serve` command line of the run's configuration.
+// It and ConfigJSON are made when the model page is written, on the
+// worker pool, not while the views are derived one model after another.
+func (r *runView) Command() string { return serveCommand(r.Run.Model, r.Run.Config) }
+
+// ConfigJSON is the run's normalised configuration as indented JSON.
+func (r *runView) ConfigJSON() string { return configJSON(r.Run.Config) }
 
 // configColumn is one configuration field a table may show.
 type configColumn struct {
@@ -215,8 +221,6 @@ func (mv *modelView) finish(s *snapshot.Snapshot) {
 			rv.label = rv.ID
 		}
 		rv.Env = runEnvironment(s, r)
-		rv.Command = serveCommand(r.Model, r.Config)
-		rv.ConfigJSON = configJSON(r.Config)
 		rv.HasTimeline = len(r.Timeline) > 0
 		m := &r.Metrics
 		for _, w := range r.Warnings {
