@@ -52,6 +52,7 @@
 package site
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -59,6 +60,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/url"
 	"os"
@@ -331,6 +333,15 @@ type builder struct {
 // Plain writes suffice: the whole directory replaces the old site at once
 // when the build succeeds.
 func (b *builder) write(rel string, data []byte) error {
+	return b.writeTo(rel, func(w io.Writer) error {
+		_, err := w.Write(data)
+		return err
+	})
+}
+
+// writeTo is write for a file encoded straight into it, such as a whole
+// snapshot's JSON, which is then never held in memory whole.
+func (b *builder) writeTo(rel string, encode func(io.Writer) error) error {
 	if err := b.ctx.Err(); err != nil {
 		return err
 	}
@@ -343,7 +354,16 @@ func (b *builder) write(rel string, data []byte) error {
 			b.dirs.Store(dir, true)
 		}
 	}
-	if err := os.WriteFile(file, data, 0o644); err != nil {
+	// The flags and mode of os.WriteFile.
+	f, err := os.OpenFile(file, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o644)
+	if err != nil {
+		return err
+	}
+	err = encode(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
 		return err
 	}
 	b.mu.Lock()
@@ -630,7 +650,15 @@ func (b *builder) renderEdition(ed *edition) {
 // writeSnapshotData writes a snapshot's JSON, as the collector wrote it,
 // and its full CSV under data/.
 func (b *builder) writeSnapshotData(s *snapshot.Snapshot) {
-	b.goWrite("data/"+s.ID+".json", func() ([]byte, error) { return snapshot.Marshal(s) })
+	b.g.Go(func() error {
+		return b.writeTo("data/"+s.ID+".json", func(w io.Writer) error {
+			bw := bufio.NewWriterSize(w, 1<<16)
+			if err := snapshot.Encode(bw, s, 1); err != nil {
+				return err
+			}
+			return bw.Flush()
+		})
+	})
 	b.goWrite("data/"+s.ID+".csv", func() ([]byte, error) {
 		runs := make([]*snapshot.Run, len(s.Runs))
 		for i := range s.Runs {
