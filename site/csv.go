@@ -119,14 +119,10 @@ func writeRunsCSV(buf *bytes.Buffer, s *snapshot.Snapshot, runs []*snapshot.Run,
 // timelineColumns is the header of a timeline CSV.
 var timelineColumns = []string{"t_seconds", "prompt_tps", "generation_tps", "running", "waiting", "kv_cache_usage_pct"}
 
-// timelineCSV encodes a run's stats-line timeline.
-func timelineCSV(points []snapshot.TimelinePoint) []byte {
-	return appendTimelineCSV(nil, points)
-}
-
-// appendTimelineCSV appends the timeline CSV of points to dst. Every cell
-// is a number, which encoding/csv writes as it is (no quotes, no guard),
-// so the cells are appended straight from strconv, with no string each.
+// appendTimelineCSV appends the timeline CSV (a run's stats lines) of
+// points to dst. Every cell is a number, which encoding/csv writes as it
+// is (no quotes, no guard), so the cells are appended straight from
+// strconv, with no string each.
 func appendTimelineCSV(dst []byte, points []snapshot.TimelinePoint) []byte {
 	dst = append(dst, strings.Join(timelineColumns, ",")...)
 	dst = append(dst, '\n')

@@ -52,8 +52,8 @@ func TestAppendTimelineCSVMatchesEncodingCSV(t *testing.T) {
 			wp.Write([]string{num(p.T), num(p.PromptTPS), num(p.GenerationTPS), intText(p.Running), intText(p.Waiting), floatText(p.KVCacheUsagePc)})
 		}
 		wp.Flush()
-		if got := timelineCSV(pts); string(got) != wantPart.String() {
-			t.Errorf("timelineCSV(%d points) =\n%s\nwant (encoding/csv)\n%s", len(pts), got, wantPart.String())
+		if got := appendTimelineCSV(nil, pts); string(got) != wantPart.String() {
+			t.Errorf("appendTimelineCSV(nil, %d points) =\n%s\nwant (encoding/csv)\n%s", len(pts), got, wantPart.String())
 		}
 	}
 	// Appending keeps what dst held.
