@@ -84,12 +84,15 @@ func IsCSVNumber(cell string) bool { return csvNumber.MatchString(cell) }
 // return that some spreadsheets skip before one, and is not a plain number
 // gets a leading apostrophe. Every CSV lineup writes goes through it.
 func SafeCSVCell(cell string) string {
-	if cell == "" || IsCSVNumber(cell) {
+	if cell == "" {
 		return cell
 	}
 	switch cell[0] {
 	case '=', '+', '-', '@', '\t', '\r':
+		if IsCSVNumber(cell) {
+			return cell
+		}
 		return "'" + cell
 	}
-	return cell
+	return cell // the number test is for the few cells that need it
 }
