@@ -15,18 +15,21 @@ import (
 // htmlText exactly as html/template escapes it in these contexts (a test
 // renders the original template markup and wants the same bytes).
 
-// htmlEscaper escapes a value for HTML text or a quoted attribute value as
+// htmlSpecial are the bytes html/template's escaper replaces in text and
+// in quoted attribute values.
+const htmlSpecial = "\x00\"&'+<>"
+
+// htmlText escapes s for HTML text or a quoted attribute value as
 // html/template does there: template.HTMLEscapeString's replacements, and
 // '+' as "&#43;" (html/template escapes it too, against UTF-7 sniffing).
-// A strings.Replacer writes straight into the page, with no string per
-// value, and is safe for concurrent use.
-var htmlEscaper = strings.NewReplacer("\x00", "\uFFFD", `"`, "&#34;", "&", "&amp;", "'", "&#39;", "+", "&#43;", "<", "&lt;", ">", "&gt;")
-
-// htmlText writes s escaped by htmlEscaper. Run IDs also go through it in
-// href attributes: they are slugs ([a-z0-9-], see slugify), which no
-// escaper changes.
+// Run IDs also go through it in href attributes: they are slugs
+// ([a-z0-9-], see slugify), which no escaper changes.
 func htmlText(b *strings.Builder, s string) {
-	htmlEscaper.WriteString(b, s) // a strings.Builder does not fail
+	if !strings.ContainsAny(s, htmlSpecial) {
+		b.WriteString(s)
+		return
+	}
+	b.WriteString(strings.ReplaceAll(template.HTMLEscapeString(s), "+", "&#43;"))
 }
 
 // RowsHTML is the configurations table's body: one <tr> per run, each on a
