@@ -72,23 +72,9 @@ func csvRow(row []string, s *snapshot.Snapshot, r *snapshot.Run) []string {
 		s.ID,
 	)
 	for k, v := range row {
-		row[k] = safeCSVCell(v)
+		row[k] = snapshot.SafeCSVCell(v)
 	}
 	return row
-}
-
-// csvTriggers are the first characters snapshot.SafeCSVCell acts on.
-const csvTriggers = "=+-@\t\r"
-
-// safeCSVCell is snapshot.SafeCSVCell, asked only about the cells it may
-// change: those starting with one of csvTriggers. Its plain-number test is
-// a regular expression, and most of a large snapshot's half a million
-// cells are numbers and names that start with none of them.
-func safeCSVCell(v string) string {
-	if v == "" || strings.IndexByte(csvTriggers, v[0]) < 0 {
-		return v
-	}
-	return snapshot.SafeCSVCell(v)
 }
 
 // runsCSV encodes runs of s with csvColumns.
