@@ -102,4 +102,3 @@ func BenchmarkEncodeSnapshot(b *testing.B) {
 		}
 	})
 }
-

@@ -222,12 +222,12 @@ type Run struct {
 	Metrics Metrics `json:"metrics"`
 	// Label is a short human description of the configuration where a
 	// publication gives one ("baseline", "best").
-	Label       string          `json:"label,omitempty"`
-	Warnings    []Warning       `json:"warnings,omitempty"`
-	Startup     *Startup        `json:"startup,omitempty"`
-	Timeline    Timeline        `json:"timeline,omitempty"`
-	Attempts    []Attempt       `json:"attempts,omitempty"`
-	Environment *Environment    `json:"environment,omitempty"`
+	Label       string       `json:"label,omitempty"`
+	Warnings    []Warning    `json:"warnings,omitempty"`
+	Startup     *Startup     `json:"startup,omitempty"`
+	Timeline    Timeline     `json:"timeline,omitempty"`
+	Attempts    []Attempt    `json:"attempts,omitempty"`
+	Environment *Environment `json:"environment,omitempty"`
 }
 
 // OK reports whether the run finished and has an output throughput.
