@@ -1,6 +1,7 @@
 # lineup: one binary, one Makefile. `make help` lists the targets.
 
 GO      ?= go
+GOFMT   ?= $(shell $(GO) env GOROOT)/bin/gofmt
 BIN     ?= bin/lineup
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo devel)
 PKG     := github.com/lineup-dev/lineup
@@ -53,12 +54,14 @@ collect: build ## collect the results tree ROOT (default data) into a new snapsh
 bench: ## collector speed: lineup collect vs cat on a synthetic tree, and re-collect vs cold (BENCH_ARGS="-runs 10000")
 	bash collector/bench.sh $(BENCH_ARGS)
 
-test: $(NPM_STAMP) ## go vet and every test with the race detector
+test: $(NPM_STAMP) ## gofmt check, go vet and every test with the race detector
+	@unformatted=$$($(GOFMT) -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './node_modules/*')); \
+	if [ -n "$$unformatted" ]; then echo "gofmt needed (make fmt):"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet ./...
 	$(GO) test -race -timeout 15m ./...
 
 fmt: ## gofmt every Go file
-	gofmt -w $$(git ls-files '*.go')
+	$(GOFMT) -w $$(git ls-files '*.go')
 
 PLATFORMS ?= linux/amd64 linux/arm64
 
