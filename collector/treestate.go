@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/gob"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -47,7 +48,7 @@ import (
 // collect goes on as usual, with the run cache.
 
 // stateFormat changes whenever treeState or its meaning changes.
-const stateFormat = "lineup.collect-tree/1"
+const stateFormat = "lineup.collect-tree/2"
 
 // DefaultStateName is the tree state's name in the snapshot directory.
 const DefaultStateName = ".lineup-collect.tree"
@@ -161,7 +162,7 @@ func (d dirState) entries(dir string) []fs.DirEntry {
 type stateHead struct {
 	Format, Tool, Root, Key, Digest string
 	Complete                        bool
-	Dirs, Files                     []pathStat
+	Dirs, Files                     pathStats
 	Written                         []fileState
 	IDs                             []string
 	Report                          Report
@@ -175,6 +176,60 @@ type pathStat struct {
 	Name        string
 	Size, MTime int64
 	Follow      bool
+}
+
+// pathStats is stored as columns (pathColumns): gob decodes a slice of
+// numbers in one go but a struct and a string per entry one field at a
+// time, and the tree-unchanged check starts with decoding them all.
+type pathStats []pathStat
+
+// pathColumns is pathStats on disk: one slice per field, the names joined,
+// each followed by a NUL (which no file name holds).
+type pathColumns struct {
+	Parent      []int32
+	Names       string
+	Size, MTime []int64
+	Follow      []bool
+}
+
+// GobEncode implements gob.GobEncoder.
+func (ps pathStats) GobEncode() ([]byte, error) {
+	c := pathColumns{Parent: make([]int32, len(ps)), Size: make([]int64, len(ps)), MTime: make([]int64, len(ps)), Follow: make([]bool, len(ps))}
+	var names strings.Builder
+	for i, p := range ps {
+		if strings.IndexByte(p.Name, 0) >= 0 {
+			return nil, fmt.Errorf("tree state: name %q holds a NUL", p.Name)
+		}
+		c.Parent[i], c.Size[i], c.MTime[i], c.Follow[i] = p.Parent, p.Size, p.MTime, p.Follow
+		names.WriteString(p.Name)
+		names.WriteByte(0)
+	}
+	c.Names = names.String()
+	var buf bytes.Buffer
+	err := gob.NewEncoder(&buf).Encode(&c)
+	return buf.Bytes(), err
+}
+
+// GobDecode implements gob.GobDecoder. The names are substrings of one
+// string: no allocation per entry.
+func (ps *pathStats) GobDecode(data []byte) error {
+	var c pathColumns
+	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
+		return err
+	}
+	n := len(c.Parent)
+	if len(c.Size) != n || len(c.MTime) != n || len(c.Follow) != n || strings.Count(c.Names, "\x00") != n {
+		return errors.New("tree state: columns of different lengths")
+	}
+	out := make(pathStats, n)
+	names := c.Names
+	for i := range out {
+		j := strings.IndexByte(names, 0)
+		out[i] = pathStat{Parent: c.Parent[i], Name: names[:j], Size: c.Size[i], MTime: c.MTime[i], Follow: c.Follow[i]}
+		names = names[j+1:]
+	}
+	*ps = out
+	return nil
 }
 
 // loadState reads the state file's head; a missing, foreign or unreadable

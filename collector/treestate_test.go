@@ -2,10 +2,12 @@ package collector
 
 import (
 	"bytes"
+	"encoding/gob"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -268,5 +270,42 @@ func TestUnchangedFreshTree(t *testing.T) {
 	}
 	if res := collect(t, opt); res.Unchanged == nil || res.Report.RunDirs != 4 {
 		t.Errorf("fresh unchanged tree: %+v", res.Report)
+	}
+}
+
+// The state's paths go to disk as columns; a round trip keeps every field,
+// and columns that do not line up are an error (loadState then reads the
+// whole tree), never a panic.
+func TestPathStatsColumns(t *testing.T) {
+	in := pathStats{{Parent: -1, Name: "exp", MTime: 5}, {Parent: 0, Name: "a b", Size: 7, MTime: -3, Follow: true}, {Parent: 1, Name: ""}}
+	data, err := in.GobEncode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out pathStats
+	if err := out.GobDecode(data); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(out, in) {
+		t.Errorf("round trip: got %+v, want %+v", out, in)
+	}
+	if _, err := (pathStats{{Name: "a\x00b"}}).GobEncode(); err == nil {
+		t.Error("a name with a NUL was encoded")
+	}
+	for name, c := range map[string]pathColumns{
+		"short size":   {Parent: []int32{-1, 0}, Names: "a\x00b\x00", Size: []int64{1}, MTime: []int64{1, 2}, Follow: []bool{false, false}},
+		"missing name": {Parent: []int32{-1, 0}, Names: "a\x00b", Size: []int64{1, 2}, MTime: []int64{1, 2}, Follow: []bool{false, false}},
+		"extra name":   {Parent: []int32{-1}, Names: "a\x00b\x00", Size: []int64{1}, MTime: []int64{1}, Follow: []bool{false}},
+	} {
+		var buf bytes.Buffer
+		if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
+			t.Fatal(err)
+		}
+		if err := out.GobDecode(buf.Bytes()); err == nil {
+			t.Errorf("%s: decoded", name)
+		}
+	}
+	if err := out.GobDecode([]byte("garbage")); err == nil {
+		t.Error("garbage decoded")
 	}
 }
