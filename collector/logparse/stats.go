@@ -189,52 +189,80 @@ func parseOccurrenceWith(occ *occurrence, s []byte, a, lo int, v1 bool) {
 	}
 }
 
-// v1Fields are the fields of the stats line every V1 release since 0.8.5
-// prints, in its order, with the single spaces it prints.
-var v1Fields = [...]struct {
-	key, unit string
-}{
-	{"Avg prompt throughput: ", " tokens/s"},
-	{", Avg generation throughput: ", " tokens/s"},
-	{", Running: ", " reqs"},
-	{", Waiting: ", " reqs"},
-	{", GPU KV cache usage: ", "%"},
-	{", Prefix cache hit rate: ", "%"},
-}
-
-// parseV1 reads the stats line at a when it is exactly the V1 line of
-// v1Fields up to the end of s, each value a plain number, and fills occ
-// as parseFields would; otherwise it reports false and leaves the fields
-// alone. Nearly every line of a V1 log takes this path: a few literal
-// comparisons instead of the key scan.
+// parseV1 reads the stats line at a when it is exactly the line every V1
+// release since 0.8.5 prints, with its single spaces, up to the end of s:
+//
+//	Avg prompt throughput: P tokens/s, Avg generation throughput: G tokens/s,
+//	Running: R reqs, Waiting: W reqs, GPU KV cache usage: U%, Prefix cache
+//	hit rate: H%
+//
+// each value a plain number, and fills occ as parseFields would; otherwise
+// it reports false and leaves the fields alone. Nearly every line of a V1
+// log takes this path. The text between two values (a unit and the next
+// key) is compared as constant strings of at most 16 bytes, which the
+// compiler turns into a couple of word loads and compares instead of a
+// call to memequal.
 func parseV1(occ *occurrence, s []byte, a int) bool {
-	var v [len(v1Fields)]float64
-	p := a
-	for i, f := range v1Fields {
-		if len(s)-p < len(f.key) || string(s[p:p+len(f.key)]) != f.key {
-			return false
-		}
-		p += len(f.key)
-		x, n := parseNumber(s[p:])
-		if n == 0 || math.IsNaN(x) {
-			return false
-		}
-		p += n
-		if len(s)-p < len(f.unit) || string(s[p:p+len(f.unit)]) != f.unit {
-			return false
-		}
-		p += len(f.unit)
-		v[i] = x
+	t := s[a:] // "Avg prompt" is at a
+	if len(t) < 23 || string(t[10:23]) != " throughput: " {
+		return false
 	}
-	if p != len(s) || v[2] > math.MaxInt32 || v[3] > math.MaxInt32 {
+	t = t[23:]
+	prompt, n := parseNumber(t)
+	if n == 0 || prompt != prompt {
+		return false
+	}
+	t = t[n:]
+	if len(t) < 38 || string(t[:16]) != " tokens/s, Avg g" || string(t[16:32]) != "eneration throug" || string(t[32:38]) != "hput: " {
+		return false
+	}
+	t = t[38:]
+	gen, n := parseNumber(t)
+	if n == 0 || gen != gen {
+		return false
+	}
+	t = t[n:]
+	if len(t) < 20 || string(t[:16]) != " tokens/s, Runni" || string(t[16:20]) != "ng: " {
+		return false
+	}
+	t = t[20:]
+	running, n := parseNumber(t)
+	if n == 0 || !(running <= math.MaxInt32) { // NaN fails too
+		return false
+	}
+	t = t[n:]
+	if len(t) < 16 || string(t[:16]) != " reqs, Waiting: " {
+		return false
+	}
+	t = t[16:]
+	waiting, n := parseNumber(t)
+	if n == 0 || !(waiting <= math.MaxInt32) {
+		return false
+	}
+	t = t[n:]
+	if len(t) < 27 || string(t[:16]) != " reqs, GPU KV ca" || string(t[16:27]) != "che usage: " {
+		return false
+	}
+	t = t[27:]
+	kv, n := parseNumber(t)
+	if n == 0 || kv != kv {
+		return false
+	}
+	t = t[n:]
+	if len(t) < 26 || string(t[:16]) != "%, Prefix cache " || string(t[16:26]) != "hit rate: " {
+		return false
+	}
+	t = t[26:]
+	prefix, n := parseNumber(t)
+	if n == 0 || prefix != prefix || len(t) != n+1 || t[n] != '%' {
 		return false
 	}
 	rec := &occ.rec
-	rec.prompt, rec.gen = v[0], v[1]
-	rec.vals.ints[kRunning-kRunning], rec.vals.ints[kWaiting-kRunning] = int(v[2]), int(v[3])
-	rec.vals.floats[kGPUKV-kGPUKV], rec.vals.floats[kPrefix-kGPUKV] = v[4], v[5]
+	rec.prompt, rec.gen = prompt, gen
+	rec.vals.ints[kRunning-kRunning], rec.vals.ints[kWaiting-kRunning] = int(running), int(waiting)
+	rec.vals.floats[kGPUKV-kGPUKV], rec.vals.floats[kPrefix-kGPUKV] = kv, prefix
 	rec.set = 1<<(kRunning-kRunning) | 1<<(kWaiting-kRunning) | 1<<setKV | 1<<setPrefix
-	occ.good, occ.stop, occ.ok = p, p, true
+	occ.good, occ.stop, occ.ok = len(s), len(s), true
 	return true
 }
 
@@ -398,13 +426,36 @@ func lookback(s []byte, a, lo int, sl *statsRec) (begin, at int) {
 			}
 		}
 	}
-	lim := max(lo, begin-maxLookback)
-	for i := begin - timestampLen; i >= lim; i-- {
-		if s[i+8] == ':' && isTimestamp(s[i:i+timestampLen]) {
-			return i, i
+	return findTimestamp(s, begin, max(lo, begin-maxLookback))
+}
+
+// findTimestamp returns the last "MM-DD HH:MM:SS" that starts in s[lim:]
+// and ends by s[end] as (its offset, its offset), or (end, -1) when there
+// is none. The byte at a candidate start i rules out every start whose
+// timestamp could not hold it at its offset: a byte that is in no
+// timestamp skips all 14 starts that cover it, '-' can only be offset 2,
+// ' ' offset 5 and ':' offset 8 or 11. Between the timestamp and the stats
+// line ("[loggers.py:257] Engine 000: ") that is a handful of steps
+// instead of one per byte.
+func findTimestamp(s []byte, end, lim int) (begin, at int) {
+	for i := end - timestampLen; i >= lim; {
+		switch c := s[i]; {
+		case isDigit(c):
+			if s[i+8] == ':' && isTimestamp(s[i:i+timestampLen]) {
+				return i, i
+			}
+			i--
+		case c == '-':
+			i -= 2
+		case c == ' ':
+			i -= 5
+		case c == ':':
+			i -= 8
+		default:
+			i -= timestampLen
 		}
 	}
-	return begin, -1
+	return end, -1
 }
 
 // isTimestamp matches vLLM's "MM-DD HH:MM:SS".
