@@ -2,7 +2,9 @@ package logparse
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -69,4 +71,133 @@ func FuzzFindTimestamp(f *testing.F) {
 		}
 		checkFindTimestamp(t, s)
 	})
+}
+
+// checkIndexAnchor compares indexAnchor with bytes.Index at every offset.
+func checkIndexAnchor(t *testing.T, s []byte) {
+	t.Helper()
+	for lo := range len(s) + 1 {
+		if g, w := indexAnchor(s[lo:]), bytes.Index(s[lo:], []byte(anchor)); g != w {
+			t.Fatalf("%q: indexAnchor gives %d, bytes.Index %d", s[lo:], g, w)
+		}
+	}
+}
+
+func TestIndexAnchor(t *testing.T) {
+	for _, l := range bytes.Split(readRef(t, "vllm_throughput_lines.txt"), []byte("\n")) {
+		checkIndexAnchor(t, l)
+	}
+	// many false starts (past the ones indexAnchor tries before handing
+	// over to bytes.Index), anchors cut at the end
+	for _, s := range []string{
+		"", "A", "Avg promp", "Avg prompt", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAvg prompt", "Avg Avg Avg Avg Avg Avg Avg Avg Avg Avg prompt x",
+		"(APIServer pid=1) Avg generation throughput: Avg prompt throughput:", "AvgAvg prompt", "Avg prompt Avg prompt",
+	} {
+		checkIndexAnchor(t, []byte(s))
+	}
+}
+
+func FuzzIndexAnchor(f *testing.F) {
+	f.Add([]byte("(APIServer pid=3646) INFO 11-28 08:37:55 [loggers.py:257] Engine 000: Avg prompt throughput: 0.0 tokens/s"))
+	f.Add([]byte("AAAAAAAAAAAvg prompAvg prompt"))
+	f.Fuzz(func(t *testing.T, s []byte) {
+		if len(s) > 300 {
+			s = s[:300]
+		}
+		checkIndexAnchor(t, s)
+	})
+}
+
+// samplesOfMaps is samplesOf as it was first written, counting every
+// engine's lines in maps.
+func samplesOfMaps(lines []lineSample, out []sample) ([]sample, int) {
+	agg := 0
+	first, several := -1, false
+	for i := range lines {
+		l := &lines[i]
+		agg = max(agg, l.aggregated)
+		if l.aggregated == 0 && l.engine >= 0 {
+			if first < 0 {
+				first = l.engine
+			} else if l.engine != first {
+				several = true
+			}
+		}
+	}
+	switch {
+	case agg > 0:
+		for i := range lines {
+			if lines[i].aggregated > 0 {
+				out = append(out, lines[i].s)
+			}
+		}
+		return out, agg
+	case !several:
+		for i := range lines {
+			out = append(out, lines[i].s)
+		}
+		return out, 1
+	}
+	ids := map[int]int{}
+	for i := range lines {
+		if l := &lines[i]; l.aggregated == 0 && l.engine >= 0 {
+			ids[l.engine]++
+		}
+	}
+	n := math.MaxInt
+	for _, c := range ids {
+		n = min(n, c)
+	}
+	seen := map[int]int{}
+	out = append(out, make([]sample, n)...)
+	for i := range lines {
+		l := &lines[i]
+		if l.engine < 0 || l.aggregated > 0 {
+			continue
+		}
+		k := seen[l.engine]
+		seen[l.engine]++
+		if k >= n {
+			continue
+		}
+		s := &out[k]
+		if s.clock.state == clockNone {
+			s.clock = l.s.clock
+		}
+		s.prompt += l.s.prompt
+		s.gen += l.s.gen
+		s.add(&l.s)
+	}
+	return out, len(ids)
+}
+
+// TestSamplesOf: lines of engines numbered from 0 (counted in a slice),
+// of huge ids (in a map), unnumbered and aggregated lines, in any order:
+// the same samples as the map-only version.
+func TestSamplesOf(t *testing.T) {
+	rng := rand.New(rand.NewPCG(7, 8))
+	var sm summarizer
+	for round := range 3000 {
+		lines := make([]lineSample, rng.IntN(40))
+		idRange := []int{1, 2, 4, maxSliceEngine - 1, maxSliceEngine, 999999}[round%6]
+		for i := range lines {
+			l := &lines[i]
+			l.engine = rng.IntN(min(idRange, 5)+1) - 1
+			if idRange > 5 && l.engine >= 0 && rng.IntN(2) == 0 {
+				l.engine = idRange - l.engine
+			}
+			if rng.IntN(50) == 0 {
+				l.aggregated = 1 + rng.IntN(4)
+			}
+			l.s = sample{prompt: float64(rng.IntN(3)), gen: float64(rng.IntN(100)), running: rng.IntN(9), hasRun: rng.IntN(3) > 0,
+				waiting: rng.IntN(9), hasWait: rng.IntN(3) > 0, kv: float64(rng.IntN(100)), kvN: rng.IntN(2),
+				clock: clock{state: uint8(rng.IntN(3)), sec: uint8(i)}}
+		}
+		got, ge := sm.samplesOf(lines, sm.samples[:0])
+		want, we := samplesOfMaps(lines, nil)
+		if ge != we || !slices.Equal(got, want) {
+			t.Fatalf("lines %+v:\nsamplesOf gives %d engines %+v\nthe map version %d engines %+v", lines, ge, got, we, want)
+		}
+		sm.samples = got
+	}
 }

@@ -284,7 +284,7 @@ func (p *logParser) segment(s []byte, lineNo int, allowHold bool) {
 func (p *logParser) segmentN(s []byte, lineNo int, allowHold bool, joins int) bool {
 	lo := 0
 	for pos := 0; ; {
-		a := bytes.Index(s[pos:], []byte(anchor))
+		a := indexAnchor(s[pos:])
 		if a < 0 {
 			break
 		}

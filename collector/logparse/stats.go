@@ -145,7 +145,7 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 			line = nil
 		}
 		for pos := 0; ; {
-			a := bytes.Index(seg[pos:], []byte(anchor))
+			a := indexAnchor(seg[pos:])
 			if a < 0 {
 				break
 			}
@@ -164,6 +164,32 @@ func ParseStatsLine(line []byte) (StatsLine, bool) {
 		}
 	}
 	return StatsLine{}, false
+}
+
+// indexAnchor is bytes.Index(s, []byte(anchor)). 'A' is rare in log text
+// (one false start in "(APIServer pid=N)"), so it looks for 'A' and
+// compares the anchor as a constant string, without bytes.Index's set-up
+// and bookkeeping for each line; text with many 'A's goes to bytes.Index.
+func indexAnchor(s []byte) int {
+	i := 0
+	for range 8 {
+		j := bytes.IndexByte(s[i:], anchor[0])
+		if j < 0 {
+			return -1
+		}
+		i += j
+		if len(s)-i < len(anchor) {
+			return -1
+		}
+		if string(s[i:i+len(anchor)]) == anchor {
+			return i
+		}
+		i++
+	}
+	if k := bytes.Index(s[i:], []byte(anchor)); k >= 0 {
+		return i + k
+	}
+	return -1
 }
 
 // parseOccurrence reads the stats line whose "Avg prompt" anchor is at a

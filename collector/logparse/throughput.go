@@ -2,7 +2,7 @@ package logparse
 
 import (
 	"math"
-	"sort"
+	"slices"
 	"time"
 )
 
@@ -120,10 +120,35 @@ type summarizer struct {
 	lines   []lineSample
 	samples []sample
 	ts      []float64
+	ids     []int // lines per engine id, then lines seen so far (samplesOf)
 }
 
-// summarizeRecs is Summarize over the parser's records.
+// summarizeRecs is Summarize over the parser's records. When every line is
+// a sample (one engine, no aggregated lines: most logs) the samples are
+// made from the records directly; otherwise through sm.lines.
 func (sm *summarizer) summarizeRecs(recs []statsRec) Throughput {
+	agg := 0
+	first, several := -1, false
+	for i := range recs {
+		r := &recs[i]
+		agg = max(agg, r.aggregated)
+		if r.aggregated == 0 && r.engine >= 0 {
+			if first < 0 {
+				first = r.engine
+			} else if r.engine != first {
+				several = true
+			}
+		}
+	}
+	var clocks clockCache
+	if agg == 0 && !several {
+		samples := slices.Grow(sm.samples[:0], len(recs))[:len(recs)]
+		for i := range recs {
+			recSample(&recs[i], &samples[i], &clocks)
+		}
+		sm.samples = samples
+		return sm.finish(samples, 1)
+	}
 	if cap(sm.lines) < len(recs) {
 		sm.lines = make([]lineSample, len(recs), len(recs)+len(recs)/4)
 	}
@@ -133,27 +158,52 @@ func (sm *summarizer) summarizeRecs(recs []statsRec) Throughput {
 		r := &recs[i]
 		x := &ls[i]
 		x.engine, x.aggregated = r.engine, r.aggregated
-		x.s = sample{prompt: r.prompt, gen: r.gen}
-		if r.hasTime {
-			x.s.clock = parseClock(r.time[:])
-		}
-		if r.set&(1<<(kRunning-kRunning)) != 0 {
-			x.s.running, x.s.hasRun = r.vals.ints[kRunning-kRunning], true
-		}
-		if r.set&(1<<(kWaiting-kRunning)) != 0 {
-			x.s.waiting, x.s.hasWait = r.vals.ints[kWaiting-kRunning], true
-		}
-		if r.set&(1<<setKV) != 0 {
-			x.s.kv, x.s.kvN = r.vals.floats[kGPUKV-kGPUKV], 1
-		}
+		recSample(r, &x.s, &clocks)
 	}
 	return sm.summarize()
 }
 
+// recSample is the sample of one record.
+func recSample(r *statsRec, x *sample, clocks *clockCache) {
+	*x = sample{prompt: r.prompt, gen: r.gen}
+	if r.hasTime {
+		x.clock = clocks.parse(&r.time)
+	}
+	if r.set&(1<<(kRunning-kRunning)) != 0 {
+		x.running, x.hasRun = r.vals.ints[kRunning-kRunning], true
+	}
+	if r.set&(1<<(kWaiting-kRunning)) != 0 {
+		x.waiting, x.hasWait = r.vals.ints[kWaiting-kRunning], true
+	}
+	if r.set&(1<<setKV) != 0 {
+		x.kv, x.kvN = r.vals.floats[kGPUKV-kGPUKV], 1
+	}
+}
+
+// clockCache remembers the last timestamp parsed: the engines of a
+// data-parallel log print the same one, line after line.
+type clockCache struct {
+	time  [timestampLen]byte
+	clock clock
+	valid bool
+}
+
+func (cc *clockCache) parse(t *[timestampLen]byte) clock {
+	if !cc.valid || *t != cc.time {
+		cc.time, cc.clock, cc.valid = *t, parseClock(t[:]), true
+	}
+	return cc.clock
+}
+
 // summarize applies the method to sm.lines.
 func (sm *summarizer) summarize() Throughput {
-	samples, engines := samplesOf(sm.lines, sm.samples[:0])
+	samples, engines := sm.samplesOf(sm.lines, sm.samples[:0])
 	sm.samples = samples
+	return sm.finish(samples, engines)
+}
+
+// finish applies the method to the samples of engines engines.
+func (sm *summarizer) finish(samples []sample, engines int) Throughput {
 	t := Throughput{Engines: engines}
 	var inSum, mixGen, steadyGen float64
 	for i := range samples {
@@ -185,14 +235,20 @@ func (sm *summarizer) summarize() Throughput {
 
 func ptr[T any](v T) *T { return &v }
 
+// maxSliceEngine bounds the engine ids samplesOf counts in a slice (vLLM
+// numbers its engines from 0); larger ones are counted in a map.
+const maxSliceEngine = 1 << 10
+
 // samplesOf turns lines into samples, appended to out.
-func samplesOf(lines []lineSample, out []sample) ([]sample, int) {
+func (sm *summarizer) samplesOf(lines []lineSample, out []sample) ([]sample, int) {
 	agg := 0
 	first, several := -1, false // engine ids: the first one, and whether another shows up
+	maxID := 0
 	for i := range lines {
 		l := &lines[i]
 		agg = max(agg, l.aggregated)
 		if l.aggregated == 0 && l.engine >= 0 {
+			maxID = max(maxID, l.engine)
 			if first < 0 {
 				first = l.engine
 			} else if l.engine != first {
@@ -214,28 +270,47 @@ func samplesOf(lines []lineSample, out []sample) ([]sample, int) {
 		}
 		return out, 1
 	}
-	ids := map[int]int{}
-	for i := range lines {
-		if l := &lines[i]; l.aggregated == 0 && l.engine >= 0 {
-			ids[l.engine]++
+	var count func(id int) *int // the counter of engine id
+	if maxID < maxSliceEngine {
+		sm.ids = append(sm.ids[:0], make([]int, maxID+1)...)
+		ids := sm.ids
+		count = func(id int) *int { return &ids[id] }
+	} else {
+		ids := map[int]*int{}
+		count = func(id int) *int {
+			c := ids[id]
+			if c == nil {
+				c = new(int)
+				ids[id] = c
+			}
+			return c
 		}
 	}
-	engines := make([]int, 0, len(ids))
-	n := math.MaxInt
-	for id, c := range ids {
-		engines = append(engines, id)
-		n = min(n, c)
+	// lines per engine: the intervals are the first n lines of each
+	var engineIDs []int
+	for i := range lines {
+		if l := &lines[i]; l.aggregated == 0 && l.engine >= 0 {
+			c := count(l.engine)
+			if *c == 0 {
+				engineIDs = append(engineIDs, l.engine)
+			}
+			*c++
+		}
 	}
-	sort.Ints(engines)
-	seen := map[int]int{} // lines of each engine so far
+	n := math.MaxInt
+	for _, id := range engineIDs {
+		n = min(n, *count(id))
+		*count(id) = 0 // from now on: the engine's lines seen so far
+	}
 	out = append(out, make([]sample, n)...)
 	for i := range lines {
 		l := &lines[i]
 		if l.engine < 0 || l.aggregated > 0 {
 			continue
 		}
-		k := seen[l.engine]
-		seen[l.engine]++
+		c := count(l.engine)
+		k := *c
+		*c++
 		if k >= n {
 			continue
 		}
@@ -247,7 +322,7 @@ func samplesOf(lines []lineSample, out []sample) ([]sample, int) {
 		s.gen += l.s.gen
 		s.add(&l.s)
 	}
-	return out, len(engines)
+	return out, len(engineIDs)
 }
 
 // add sums the queue lengths and KV usage of a line into s.
@@ -406,13 +481,11 @@ const clockLayout = "01-02 15:04:05"
 // 14-byte form by hand, with the same range checks (year 0 is a leap year),
 // anything else through time.Parse.
 func parseClock[T string | []byte](s T) clock {
-	digits := true
-	for _, i := range [...]int{0, 1, 3, 4, 6, 7, 9, 10, 12, 13} {
-		digits = digits && len(s) == timestampLen && isDigit(s[i])
-	}
-	if digits && s[2] == '-' && s[5] == ' ' && s[8] == ':' && s[11] == ':' {
-		two := func(i int) uint8 { return (s[i]-'0')*10 + s[i+1] - '0' }
-		c := clock{month: two(0), day: two(3), hour: two(6), min: two(9), sec: two(12), state: clockValid}
+	if len(s) == timestampLen && s[2] == '-' && s[5] == ' ' && s[8] == ':' && s[11] == ':' &&
+		isDigit(s[0]) && isDigit(s[1]) && isDigit(s[3]) && isDigit(s[4]) && isDigit(s[6]) &&
+		isDigit(s[7]) && isDigit(s[9]) && isDigit(s[10]) && isDigit(s[12]) && isDigit(s[13]) {
+		c := clock{month: (s[0]-'0')*10 + s[1] - '0', day: (s[3]-'0')*10 + s[4] - '0', hour: (s[6]-'0')*10 + s[7] - '0',
+			min: (s[9]-'0')*10 + s[10] - '0', sec: (s[12]-'0')*10 + s[13] - '0', state: clockValid}
 		if c.month < 1 || c.month > 12 || c.day < 1 || int(c.day) > daysIn0(c.month) || c.hour >= 24 || c.min >= 60 || c.sec >= 60 {
 			c.state = clockInvalid
 		}
