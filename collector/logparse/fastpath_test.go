@@ -5,6 +5,7 @@ import (
 	"math"
 	"math/rand/v2"
 	"slices"
+	"strconv"
 	"testing"
 )
 
@@ -18,11 +19,69 @@ import (
 // start from the last one down, one byte at a time.
 func findTimestampBytewise(s []byte, end, lim int) (begin, at int) {
 	for i := end - timestampLen; i >= lim; i-- {
-		if s[i+8] == ':' && isTimestamp(s[i:i+timestampLen]) {
+		if s[i+8] == ':' && isTimestampBytewise(s[i:i+timestampLen]) {
 			return i, i
 		}
 	}
 	return end, -1
+}
+
+// isTimestampBytewise is isTimestamp as it was first written: byte by
+// byte.
+func isTimestampBytewise(b []byte) bool {
+	return b[8] == ':' && b[11] == ':' && b[2] == '-' && b[5] == ' ' &&
+		isDigit(b[0]) && isDigit(b[1]) && isDigit(b[3]) && isDigit(b[4]) &&
+		isDigit(b[6]) && isDigit(b[7]) && isDigit(b[9]) && isDigit(b[10]) &&
+		isDigit(b[12]) && isDigit(b[13])
+}
+
+// checkTimestamp compares isTimestamp with the byte-by-byte check and,
+// for a timestamp, the clock of a stats record with parseClock's.
+func checkTimestamp(t *testing.T, b []byte) {
+	t.Helper()
+	g, w := isTimestamp(b), isTimestampBytewise(b)
+	if g != w {
+		t.Fatalf("%q: isTimestamp %v, byte by byte %v", b, g, w)
+	}
+	if g {
+		if c, want := timestampClock((*[timestampLen]byte)(b)), parseClock(b); c != want {
+			t.Fatalf("%q: timestampClock %+v, parseClock %+v", b, c, want)
+		}
+	}
+}
+
+// TestIsTimestamp: every byte of a timestamp replaced by each byte value
+// (the neighbours of digits and separators among them), and random
+// timestamps of any field values.
+func TestIsTimestamp(t *testing.T) {
+	base := []byte("05-19 10:13:11")
+	for i := range base {
+		for c := range 256 {
+			b := bytes.Clone(base)
+			b[i] = byte(c)
+			checkTimestamp(t, b)
+		}
+	}
+	rng := rand.New(rand.NewPCG(9, 10))
+	alphabet := []byte("0123456789-: /;,")
+	for range 20000 {
+		b := bytes.Clone(base)
+		for range 1 + rng.IntN(3) {
+			b[rng.IntN(len(b))] = alphabet[rng.IntN(len(alphabet))]
+		}
+		checkTimestamp(t, b)
+	}
+}
+
+func FuzzIsTimestamp(f *testing.F) {
+	f.Add([]byte("05-19 10:13:11"))
+	f.Add([]byte("99-99 99:99:99"))
+	f.Add([]byte("02-29 24:00:00"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		if len(b) >= timestampLen {
+			checkTimestamp(t, b[:timestampLen])
+		}
+	})
 }
 
 // checkFindTimestamp compares findTimestamp with the byte-by-byte search
@@ -200,4 +259,91 @@ func TestSamplesOf(t *testing.T) {
 		}
 		sm.samples = got
 	}
+}
+
+// parseNumberOneLoop is parseNumber as it was first written, its rare
+// cases (no digit, more than 15 digits) inline.
+func parseNumberOneLoop(s []byte) (float64, int) {
+	var mant uint64
+	i := 0
+	for i < len(s) && s[i]-'0' < 10 {
+		mant = mant*10 + uint64(s[i]-'0')
+		i++
+	}
+	if i == 0 {
+		if len(s) >= 3 && (s[0]|0x20) == 'n' && (s[1]|0x20) == 'a' && (s[2]|0x20) == 'n' {
+			return math.NaN(), 3
+		}
+		return 0, 0
+	}
+	digits, frac := i, 0
+	if i+1 < len(s) && s[i] == '.' && s[i+1]-'0' < 10 {
+		i++
+		start := i
+		for i < len(s) && s[i]-'0' < 10 {
+			mant = mant*10 + uint64(s[i]-'0')
+			i++
+		}
+		frac = i - start
+		digits += frac
+	}
+	switch {
+	case digits > 15:
+	case frac == 0:
+		return float64(mant), i
+	default:
+		return float64(mant) / pow10[frac], i
+	}
+	v, err := strconv.ParseFloat(string(s[:i]), 64)
+	if err != nil {
+		return 0, 0
+	}
+	return v, i
+}
+
+// checkParseNumber compares parseNumber with the first version at every
+// offset of s, with s cut at every length.
+func checkParseNumber(t *testing.T, s []byte) {
+	t.Helper()
+	for lo := range len(s) {
+		for hi := lo; hi <= len(s); hi++ {
+			b := s[lo:hi]
+			gv, gn := parseNumber(b)
+			wv, wn := parseNumberOneLoop(b)
+			if gn != wn || math.Float64bits(gv) != math.Float64bits(wv) && !(math.IsNaN(gv) && math.IsNaN(wv)) {
+				t.Fatalf("%q: parseNumber gives %v (%d bytes), the first version %v (%d bytes)", b, gv, gn, wv, wn)
+			}
+		}
+	}
+}
+
+// TestParseNumberSplit: numbers of every length around the 15 digits
+// where strconv takes over, with and without a fraction, "nan", and the
+// reference lines.
+func TestParseNumberSplit(t *testing.T) {
+	for _, l := range bytes.Split(readRef(t, "vllm_throughput_lines.txt"), []byte("\n")) {
+		checkParseNumber(t, l[:min(len(l), 300)])
+	}
+	rng := rand.New(rand.NewPCG(5, 6))
+	other := []byte{'.', '.', '%', ' ', 'n', 'a', 'N', 'e', '-', 0xFF}
+	for range 3000 {
+		s := make([]byte, rng.IntN(40))
+		for i := range s {
+			if rng.IntN(6) == 0 {
+				s[i] = other[rng.IntN(len(other))]
+			} else {
+				s[i] = '0' + byte(rng.IntN(10))
+			}
+		}
+		checkParseNumber(t, s)
+	}
+}
+
+func FuzzParseNumber(f *testing.F) {
+	f.Add([]byte("12000.0 tokens/s"))
+	f.Add([]byte("123456789012345.67890%"))
+	f.Add([]byte("NaN 1e5 99999999999999999999"))
+	f.Fuzz(func(t *testing.T, s []byte) {
+		checkParseNumber(t, s[:min(len(s), 64)])
+	})
 }

@@ -283,7 +283,7 @@ func (p *logParser) segment(s []byte, lineNo int, allowHold bool) {
 // end was held back as pending.
 func (p *logParser) segmentN(s []byte, lineNo int, allowHold bool, joins int) bool {
 	lo := 0
-	for pos := 0; ; {
+	for pos := 0; len(s)-pos >= len(anchor); {
 		a := indexAnchor(s[pos:])
 		if a < 0 {
 			break

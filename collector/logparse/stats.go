@@ -2,6 +2,7 @@ package logparse
 
 import (
 	"bytes"
+	"encoding/binary"
 	"math"
 	"strconv"
 )
@@ -484,13 +485,28 @@ func findTimestamp(s []byte, end, lim int) (begin, at int) {
 	return end, -1
 }
 
-// isTimestamp matches vLLM's "MM-DD HH:MM:SS".
+// isTimestamp matches vLLM's "MM-DD HH:MM:SS". It reads "MM-DD HH" and
+// "HH:MM:SS" as two little-endian words and checks all their bytes at
+// once: the separators exactly, a digit's high nibble is 3 and its low
+// nibble plus 6 does not carry into the high one (no carry leaves a byte
+// whose high nibble is 3, so the bytes do not disturb one another).
 func isTimestamp(b []byte) bool {
-	return b[8] == ':' && b[11] == ':' && b[2] == '-' && b[5] == ' ' &&
-		isDigit(b[0]) && isDigit(b[1]) && isDigit(b[3]) && isDigit(b[4]) &&
-		isDigit(b[6]) && isDigit(b[7]) && isDigit(b[9]) && isDigit(b[10]) &&
-		isDigit(b[12]) && isDigit(b[13])
+	lo := binary.LittleEndian.Uint64(b[0:8])
+	hi := binary.LittleEndian.Uint64(b[6:14])
+	return lo&tsMask == tsLo && hi&tsMask == tsHi &&
+		(lo+tsAdd)&tsDigitMask == tsDigits && (hi+tsAdd)&tsDigitMask == tsDigits
 }
+
+// The lanes of the two words of a timestamp, byte 0 lowest: digit, digit,
+// separator, digit, digit, separator, digit, digit.
+const (
+	tsMask      = 0xF0 | 0xF0<<8 | 0xFF<<16 | 0xF0<<24 | 0xF0<<32 | 0xFF<<40 | 0xF0<<48 | 0xF0<<56
+	tsLo        = '0' | '0'<<8 | '-'<<16 | '0'<<24 | '0'<<32 | ' '<<40 | '0'<<48 | '0'<<56
+	tsHi        = '0' | '0'<<8 | ':'<<16 | '0'<<24 | '0'<<32 | ':'<<40 | '0'<<48 | '0'<<56
+	tsAdd       = 6 | 6<<8 | 6<<24 | 6<<32 | 6<<48 | 6<<56
+	tsDigitMask = 0xF0 | 0xF0<<8 | 0xF0<<24 | 0xF0<<32 | 0xF0<<48 | 0xF0<<56
+	tsDigits    = '0' | '0'<<8 | '0'<<24 | '0'<<32 | '0'<<48 | '0'<<56
+)
 
 func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
@@ -690,34 +706,43 @@ func parseNumber(s []byte) (float64, int) {
 		i++
 	}
 	if i == 0 {
-		if len(s) >= 3 && (s[0]|0x20) == 'n' && (s[1]|0x20) == 'a' && (s[2]|0x20) == 'n' {
-			return math.NaN(), 3
-		}
-		return 0, 0
+		return parseNaN(s)
 	}
-	digits, frac := i, 0
 	if i+1 < len(s) && s[i] == '.' && s[i+1]-'0' < 10 {
+		digits := i
 		i++
 		start := i
 		for i < len(s) && s[i]-'0' < 10 {
 			mant = mant*10 + uint64(s[i]-'0')
 			i++
 		}
-		frac = i - start
-		digits += frac
+		frac := i - start
+		if digits+frac > 15 {
+			return parseLong(s[:i])
+		}
+		return float64(mant) / pow10[frac&15], i // frac <= 14 here: &15 only drops the bounds check
 	}
-	switch {
-	case digits > 15:
-	case frac == 0:
-		return float64(mant), i
-	default:
-		return float64(mant) / pow10[frac], i
+	if i > 15 {
+		return parseLong(s[:i])
 	}
-	v, err := strconv.ParseFloat(string(s[:i]), 64)
+	return float64(mant), i
+}
+
+// parseNaN is parseNumber of text that does not start with a digit.
+func parseNaN(s []byte) (float64, int) {
+	if len(s) >= 3 && (s[0]|0x20) == 'n' && (s[1]|0x20) == 'a' && (s[2]|0x20) == 'n' {
+		return math.NaN(), 3
+	}
+	return 0, 0
+}
+
+// parseLong is parseNumber of a number of more than 15 significant digits.
+func parseLong(num []byte) (float64, int) {
+	v, err := strconv.ParseFloat(string(num), 64)
 	if err != nil {
 		return 0, 0
 	}
-	return v, i
+	return v, len(num)
 }
 
 var pow10 = [...]float64{1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11,

@@ -190,7 +190,7 @@ type clockCache struct {
 
 func (cc *clockCache) parse(t *[timestampLen]byte) clock {
 	if !cc.valid || *t != cc.time {
-		cc.time, cc.clock, cc.valid = *t, parseClock(t[:]), true
+		cc.time, cc.clock, cc.valid = *t, timestampClock(t), true
 	}
 	return cc.clock
 }
@@ -484,12 +484,8 @@ func parseClock[T string | []byte](s T) clock {
 	if len(s) == timestampLen && s[2] == '-' && s[5] == ' ' && s[8] == ':' && s[11] == ':' &&
 		isDigit(s[0]) && isDigit(s[1]) && isDigit(s[3]) && isDigit(s[4]) && isDigit(s[6]) &&
 		isDigit(s[7]) && isDigit(s[9]) && isDigit(s[10]) && isDigit(s[12]) && isDigit(s[13]) {
-		c := clock{month: (s[0]-'0')*10 + s[1] - '0', day: (s[3]-'0')*10 + s[4] - '0', hour: (s[6]-'0')*10 + s[7] - '0',
-			min: (s[9]-'0')*10 + s[10] - '0', sec: (s[12]-'0')*10 + s[13] - '0', state: clockValid}
-		if c.month < 1 || c.month > 12 || c.day < 1 || int(c.day) > daysIn0(c.month) || c.hour >= 24 || c.min >= 60 || c.sec >= 60 {
-			c.state = clockInvalid
-		}
-		return c
+		return newClock((s[0]-'0')*10+s[1]-'0', (s[3]-'0')*10+s[4]-'0', (s[6]-'0')*10+s[7]-'0',
+			(s[9]-'0')*10+s[10]-'0', (s[12]-'0')*10+s[13]-'0')
 	}
 	t, err := time.Parse(clockLayout, string(s))
 	if err != nil {
@@ -497,6 +493,23 @@ func parseClock[T string | []byte](s T) clock {
 	}
 	return clock{month: uint8(t.Month()), day: uint8(t.Day()), hour: uint8(t.Hour()), min: uint8(t.Minute()), sec: uint8(t.Second()),
 		nsec: int32(t.Nanosecond()), state: clockValid}
+}
+
+// timestampClock is parseClock(t[:]) for a t that isTimestamp accepts,
+// as every statsRec.time is: the digits and separators need no check.
+func timestampClock(t *[timestampLen]byte) clock {
+	return newClock((t[0]-'0')*10+t[1]-'0', (t[3]-'0')*10+t[4]-'0', (t[6]-'0')*10+t[7]-'0',
+		(t[9]-'0')*10+t[10]-'0', (t[12]-'0')*10+t[13]-'0')
+}
+
+// newClock is the clock of the fields of an "MM-DD HH:MM:SS", invalid when
+// time.Parse would refuse them.
+func newClock(month, day, hour, min, sec uint8) clock {
+	c := clock{month: month, day: day, hour: hour, min: min, sec: sec, state: clockValid}
+	if month < 1 || month > 12 || day < 1 || int(day) > daysIn0(month) || hour >= 24 || min >= 60 || sec >= 60 {
+		c.state = clockInvalid
+	}
+	return c
 }
 
 // daysIn0 is the number of days of month m in year 0, a leap year.
