@@ -347,3 +347,51 @@ func FuzzParseNumber(f *testing.F) {
 		checkParseNumber(t, s[:min(len(s), 64)])
 	})
 }
+
+// checkIndexVia compares indexVia with bytes.Index for every byte of key
+// to look for.
+func checkIndexVia(t *testing.T, s, key []byte) {
+	t.Helper()
+	want := bytes.Index(s, key)
+	for k := range key {
+		if got := indexVia(s, key, k); got != want {
+			t.Fatalf("%q in %q via byte %d: indexVia gives %d, bytes.Index %d", key, s, k, got, want)
+		}
+	}
+}
+
+// TestIndexVia: random text over a small alphabet (many partial matches
+// and misses, past the 8 before bytes.Index takes over), the keys the
+// start-up scan looks for in the start-up reference lines
+// (testdata/reference/vllm_startup_lines.txt).
+func TestIndexVia(t *testing.T) {
+	rng := rand.New(rand.NewPCG(11, 12))
+	for range 5000 {
+		s := make([]byte, rng.IntN(60))
+		for i := range s {
+			s[i] = "ab{:"[rng.IntN(4)]
+		}
+		key := make([]byte, 1+rng.IntN(5))
+		for i := range key {
+			key[i] = "ab{:"[rng.IntN(4)]
+		}
+		checkIndexVia(t, s, key)
+	}
+	keys := [][]byte{kNonDefault, kInitEngine, kDriver, kNumGPUBlocks, kVersionAPI, kEngineV, kCollectVer, kDeviceName, []byte(" metrics:")}
+	for _, l := range bytes.Split(readRef(t, "vllm_startup_lines.txt"), []byte("\n")) {
+		for _, k := range keys {
+			checkIndexVia(t, l, k)
+		}
+	}
+}
+
+func FuzzIndexVia(f *testing.F) {
+	f.Add([]byte("INFO 05-19 10:13:11 [cli_args.py:325] non-default args: {'model': 'm'}"), []byte("non-default args: {"))
+	f.Add([]byte("{{{{{{{{{{{{{{{{{{{a{"), []byte("a{"))
+	f.Fuzz(func(t *testing.T, s, key []byte) {
+		if len(key) == 0 {
+			return
+		}
+		checkIndexVia(t, s[:min(len(s), 200)], key[:min(len(key), 20)])
+	})
+}

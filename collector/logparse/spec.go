@@ -34,7 +34,7 @@ var (
 // colon; both are -1 when there is none.
 func findSpec(s []byte) (start, end int) {
 	for off := 0; ; {
-		i := bytes.Index(s[off:], []byte(" metrics:"))
+		i := indexVia(s[off:], []byte(" metrics:"), len(" metrics")) // the ':'; ' ' starts every word
 		if i < 0 {
 			return -1, -1
 		}

@@ -79,6 +79,18 @@ var (
 	kBannerModel  = []byte("model ")
 )
 
+// Where indexVia looks for the keys: at a byte that is rare in log text
+// ('(' once in the "(APIServer pid=N)" prefix, uppercase letters but for
+// the log level's), where the first byte is a common one.
+const (
+	kInitEngineAt   = len("init engine ") // '('
+	kDriverAt       = len("Driver ")      // 'V'
+	kVersionAPIAt   = len("v")            // 'L'
+	kEngineVAt      = len(" engine ")     // '('
+	kCollectVerAt   = len("vLLM ")        // 'V'
+	kNumGPUBlocksAt = len("num_gpu_")     // 'b'
+)
+
 // scanStartup looks for startup facts in text (a non-stats part of a line)
 // and reports whether text is a line that may continue on the next physical
 // line (a wrapped config line or an unclosed args dict).
@@ -91,7 +103,7 @@ func (st *Startup) scan(text []byte) int {
 		st.scanConfig(text[i+len(kWithConfig):])
 		cont = contConfig
 	}
-	if i := bytes.Index(text, kNonDefault); i >= 0 {
+	if i := indexVia(text, kNonDefault, len(kNonDefault)-1); i >= 0 {
 		if !st.scanArgs(text[i+len(kNonDefault)-1:]) {
 			cont = contArgs
 		}
@@ -131,7 +143,7 @@ func (st *Startup) scan(text []byte) int {
 		}
 	}
 	if st.EngineInitSeconds == nil {
-		if i := bytes.Index(text, kInitEngine); i >= 0 {
+		if i := indexVia(text, kInitEngine, kInitEngineAt); i >= 0 {
 			if v, ok := numberWithCommas(text[i+len(kInitEngine):], " seconds"); ok {
 				st.EngineInitSeconds = &v
 			}
@@ -141,7 +153,7 @@ func (st *Startup) scan(text []byte) int {
 		st.scanGPU(text)
 	}
 	if st.DriverVersion == "" {
-		if i := bytes.Index(text, kDriver); i >= 0 {
+		if i := indexVia(text, kDriver, kDriverAt); i >= 0 {
 			st.DriverVersion = versionToken(text[i+len(kDriver):])
 			if j := bytes.Index(text, kCUDA); j >= 0 {
 				st.CUDAVersion = versionToken(text[j+len(kCUDA):])
@@ -149,9 +161,12 @@ func (st *Startup) scan(text []byte) int {
 		}
 	}
 	if st.GPUBlocks == nil {
-		for _, k := range [][]byte{kGPUBlocks, kNumGPUBlocks} {
-			if i := bytes.Index(text, k); i >= 0 {
-				if v, ok := numberWithCommas(text[i+len(k):], ""); ok {
+		for _, k := range [...]struct {
+			key []byte
+			at  int
+		}{{kGPUBlocks, 0}, {kNumGPUBlocks, kNumGPUBlocksAt}} {
+			if i := indexVia(text, k.key, k.at); i >= 0 {
+				if v, ok := numberWithCommas(text[i+len(k.key):], ""); ok {
 					n := int64(v)
 					st.GPUBlocks = &n
 					break
@@ -202,11 +217,11 @@ func bannerValue(text, key []byte) ([]byte, bool) {
 }
 
 func (st *Startup) scanVersion(text []byte) {
-	if i := bytes.Index(text, kVersionAPI); i >= 0 {
+	if i := indexVia(text, kVersionAPI, kVersionAPIAt); i >= 0 {
 		st.VLLMVersion = versionToken(text[i+len(kVersionAPI):])
 		return
 	}
-	if i := bytes.Index(text, kEngineV); i >= 0 {
+	if i := indexVia(text, kEngineV, kEngineVAt); i >= 0 {
 		rest := text[i+len(kEngineV):]
 		if j := bytes.IndexByte(rest, ')'); j > 0 && j < 64 && isDigit(rest[0]) {
 			st.VLLMVersion = string(rest[:j])
@@ -219,7 +234,7 @@ func (st *Startup) scanVersion(text []byte) {
 			return
 		}
 	}
-	if i := bytes.Index(text, kCollectVer); i >= 0 {
+	if i := indexVia(text, kCollectVer, kCollectVerAt); i >= 0 {
 		rest := bytes.TrimLeft(text[i+len(kCollectVer):], " \t")
 		if v, ok := bytes.CutPrefix(rest, []byte(":")); ok {
 			if tok := versionToken(bytes.TrimLeft(v, " \t")); tok != "" && isDigit(tok[0]) {
@@ -230,7 +245,7 @@ func (st *Startup) scanVersion(text []byte) {
 }
 
 func (st *Startup) scanGPU(text []byte) {
-	if i := bytes.Index(text, kDeviceName); i >= 0 {
+	if i := indexVia(text, kDeviceName, len(kDeviceName)-1); i >= 0 {
 		rest := text[i+len(kDeviceName):]
 		j := bytes.IndexAny(rest, ",. ")
 		if j < 0 {
