@@ -167,6 +167,12 @@ func FuzzIndexAnchor(f *testing.F) {
 	})
 }
 
+// lineSample is a stats line as samplesOfMaps takes it.
+type lineSample struct {
+	engine, aggregated int
+	s                  sample
+}
+
 // samplesOfMaps is samplesOf as it was first written, counting every
 // engine's lines in maps.
 func samplesOfMaps(lines []lineSample, out []sample) ([]sample, int) {
@@ -250,14 +256,17 @@ func TestSamplesOf(t *testing.T) {
 			}
 			l.s = sample{prompt: float64(rng.IntN(3)), gen: float64(rng.IntN(100)), running: rng.IntN(9), hasRun: rng.IntN(3) > 0,
 				waiting: rng.IntN(9), hasWait: rng.IntN(3) > 0, kv: float64(rng.IntN(100)), kvN: rng.IntN(2),
-				clock: clock{state: uint8(rng.IntN(3)), sec: uint8(i)}}
+				clock: clock{state: uint8(rng.IntN(3)), secs: int32(i)}}
 		}
-		got, ge := sm.samplesOf(lines, sm.samples[:0])
+		tags, samples := make([]lineTag, len(lines)), make([]sample, len(lines))
+		for i, l := range lines {
+			tags[i], samples[i] = lineTag{engine: l.engine, aggregated: l.aggregated}, l.s
+		}
+		got, ge := sm.samplesOf(tags, samples)
 		want, we := samplesOfMaps(lines, nil)
 		if ge != we || !slices.Equal(got, want) {
 			t.Fatalf("lines %+v:\nsamplesOf gives %d engines %+v\nthe map version %d engines %+v", lines, ge, got, we, want)
 		}
-		sm.samples = got
 	}
 }
 

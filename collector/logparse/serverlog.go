@@ -101,12 +101,11 @@ type LogSummary struct {
 
 // LogScanner parses logs one after another, reusing its buffers from one
 // to the next, which is what makes a collect of thousands of logs cheap:
-// one read buffer, one record slice and the failure windows, kept warm.
-// It is not safe for concurrent use: use one per goroutine. The zero value
-// is ready to use.
+// one read buffer, the summary's slices and the failure windows, kept
+// warm. It is not safe for concurrent use: use one per goroutine. The zero
+// value is ready to use.
 type LogScanner struct {
 	buf    []byte
-	recs   []statsRec
 	sm     summarizer
 	window []byte
 	lower  []byte
@@ -123,13 +122,13 @@ func (sc *LogScanner) Summary(r io.Reader) (*LogSummary, error) {
 	if len(sc.buf) < scannerBuf {
 		sc.buf = make([]byte, scannerBuf)
 	}
-	p := &logParser{log: &ServerLog{}, recs: sc.recs[:0]}
+	sc.sm.reset()
+	p := &logParser{log: &ServerLog{}, sum: &sc.sm}
 	err := p.run(newLineReader(r, maxLineBytes, sc.buf))
-	sc.recs = p.recs
 	l := p.log
 	return &LogSummary{
-		Lines: l.Lines, StatsLines: len(p.recs), SpecLines: len(l.Spec), Rejoined: l.Rejoined,
-		Dropped: l.Dropped, Startup: l.Startup, Throughput: sc.sm.summarizeRecs(p.recs),
+		Lines: l.Lines, StatsLines: len(sc.sm.lines), SpecLines: len(l.Spec), Rejoined: l.Rejoined,
+		Dropped: l.Dropped, Startup: l.Startup, Throughput: sc.sm.summarize(),
 	}, err
 }
 
@@ -145,14 +144,20 @@ type logParser struct {
 	contLines int
 	ansi      []byte
 	joinBuf   []byte
-	// recs are the stats lines kept so far, in log order.
+	// recs are the stats lines kept so far, in log order; with sum set
+	// (LogScanner), the lines go to sum instead, and recs stays empty.
 	recs []statsRec
+	sum  *summarizer
 	// occ is reused for every stats line.
 	occ occurrence
 }
 
 // addStats appends a parsed stats line.
 func (p *logParser) addStats(occ *occurrence) {
+	if p.sum != nil {
+		p.sum.add(&occ.rec)
+		return
+	}
 	p.recs = append(p.recs, occ.rec)
 }
 

@@ -2,7 +2,6 @@ package logparse
 
 import (
 	"math"
-	"slices"
 	"time"
 )
 
@@ -63,10 +62,9 @@ type sample struct {
 	kvN              int
 }
 
-// lineSample is one stats line as Summarize needs it, pointer-free.
-type lineSample struct {
+// lineTag is what samplesOf needs of a stats line besides its sample.
+type lineTag struct {
 	engine, aggregated int
-	s                  sample
 }
 
 // Summarize applies the seed analyzer's method (datatrove-run-layout.md §7)
@@ -91,76 +89,54 @@ type lineSample struct {
 // count is in SteadyIdle for the caller's validity warning.
 func Summarize(lines []StatsLine) Throughput {
 	var sm summarizer
-	sm.lines = make([]lineSample, len(lines))
-	ls := sm.lines
+	sm.tags = make([]lineTag, len(lines))
+	sm.lines = make([]sample, len(lines))
 	for i := range lines {
 		l := &lines[i]
-		x := &ls[i]
-		x.engine, x.aggregated = l.Engine, l.Aggregated
-		x.s = sample{prompt: l.PromptTPS, gen: l.GenerationTPS}
+		sm.tags[i] = lineTag{engine: l.Engine, aggregated: l.Aggregated}
+		x := &sm.lines[i]
+		*x = sample{prompt: l.PromptTPS, gen: l.GenerationTPS}
 		if l.Time != "" {
-			x.s.clock = parseClock(l.Time)
+			x.clock = parseClock(l.Time)
 		}
 		if l.Running != nil {
-			x.s.running, x.s.hasRun = *l.Running, true
+			x.running, x.hasRun = *l.Running, true
 		}
 		if l.Waiting != nil {
-			x.s.waiting, x.s.hasWait = *l.Waiting, true
+			x.waiting, x.hasWait = *l.Waiting, true
 		}
 		if l.KVCacheUsagePct != nil {
-			x.s.kv, x.s.kvN = *l.KVCacheUsagePct, 1
+			x.kv, x.kvN = *l.KVCacheUsagePct, 1
 		}
 	}
 	return sm.summarize()
 }
 
 // summarizer holds Summarize's working slices, which a LogScanner reuses
-// from one log to the next.
+// from one log to the next. A LogScanner's parser adds every stats line
+// to it as it reads the line (add), while the line's text is still in the
+// cache, instead of keeping a record for Summarize to read back.
 type summarizer struct {
-	lines   []lineSample
-	samples []sample
+	tags    []lineTag // of every stats line, in log order
+	lines   []sample  // of every stats line, in log order
+	samples []sample  // intervals summed over engines, or the aggregated lines
 	ts      []float64
 	ids     []int // lines per engine id, then lines seen so far (samplesOf)
+	// clocks holds the clock of the last timestamp read; a clock depends
+	// on the timestamp alone, so it holds from one log to the next.
+	clocks clockCache
 }
 
-// summarizeRecs is Summarize over the parser's records. When every line is
-// a sample (one engine, no aggregated lines: most logs) the samples are
-// made from the records directly; otherwise through sm.lines.
-func (sm *summarizer) summarizeRecs(recs []statsRec) Throughput {
-	agg := 0
-	first, several := -1, false
-	for i := range recs {
-		r := &recs[i]
-		agg = max(agg, r.aggregated)
-		if r.aggregated == 0 && r.engine >= 0 {
-			if first < 0 {
-				first = r.engine
-			} else if r.engine != first {
-				several = true
-			}
-		}
-	}
-	var clocks clockCache
-	if agg == 0 && !several {
-		samples := slices.Grow(sm.samples[:0], len(recs))[:len(recs)]
-		for i := range recs {
-			recSample(&recs[i], &samples[i], &clocks)
-		}
-		sm.samples = samples
-		return sm.finish(samples, 1)
-	}
-	if cap(sm.lines) < len(recs) {
-		sm.lines = make([]lineSample, len(recs), len(recs)+len(recs)/4)
-	}
-	sm.lines = sm.lines[:len(recs)]
-	ls := sm.lines
-	for i := range recs {
-		r := &recs[i]
-		x := &ls[i]
-		x.engine, x.aggregated = r.engine, r.aggregated
-		recSample(r, &x.s, &clocks)
-	}
-	return sm.summarize()
+// reset forgets the stats lines of the previous log.
+func (sm *summarizer) reset() {
+	sm.tags, sm.lines = sm.tags[:0], sm.lines[:0]
+}
+
+// add appends the stats line of a parser record.
+func (sm *summarizer) add(r *statsRec) {
+	sm.tags = append(sm.tags, lineTag{engine: r.engine, aggregated: r.aggregated})
+	sm.lines = append(sm.lines, sample{})
+	recSample(r, &sm.lines[len(sm.lines)-1], &sm.clocks)
 }
 
 // recSample is the sample of one record.
@@ -188,6 +164,7 @@ type clockCache struct {
 	valid bool
 }
 
+// parse is timestampClock(t), t a statsRec.time.
 func (cc *clockCache) parse(t *[timestampLen]byte) clock {
 	if !cc.valid || *t != cc.time {
 		cc.time, cc.clock, cc.valid = *t, timestampClock(t), true
@@ -197,8 +174,7 @@ func (cc *clockCache) parse(t *[timestampLen]byte) clock {
 
 // summarize applies the method to sm.lines.
 func (sm *summarizer) summarize() Throughput {
-	samples, engines := sm.samplesOf(sm.lines, sm.samples[:0])
-	sm.samples = samples
+	samples, engines := sm.samplesOf(sm.tags, sm.lines)
 	return sm.finish(samples, engines)
 }
 
@@ -239,13 +215,14 @@ func ptr[T any](v T) *T { return &v }
 // numbers its engines from 0); larger ones are counted in a map.
 const maxSliceEngine = 1 << 10
 
-// samplesOf turns lines into samples, appended to out.
-func (sm *summarizer) samplesOf(lines []lineSample, out []sample) ([]sample, int) {
+// samplesOf returns the samples of the stats lines (tags[i], lines[i]):
+// lines itself when every line is a sample, else sm.samples filled.
+func (sm *summarizer) samplesOf(tags []lineTag, lines []sample) ([]sample, int) {
 	agg := 0
 	first, several := -1, false // engine ids: the first one, and whether another shows up
 	maxID := 0
-	for i := range lines {
-		l := &lines[i]
+	for i := range tags {
+		l := &tags[i]
 		agg = max(agg, l.aggregated)
 		if l.aggregated == 0 && l.engine >= 0 {
 			maxID = max(maxID, l.engine)
@@ -256,19 +233,18 @@ func (sm *summarizer) samplesOf(lines []lineSample, out []sample) ([]sample, int
 			}
 		}
 	}
+	out := sm.samples[:0]
 	switch {
 	case agg > 0:
-		for i := range lines {
-			if lines[i].aggregated > 0 {
-				out = append(out, lines[i].s)
+		for i := range tags {
+			if tags[i].aggregated > 0 {
+				out = append(out, lines[i])
 			}
 		}
+		sm.samples = out
 		return out, agg
 	case !several:
-		for i := range lines {
-			out = append(out, lines[i].s)
-		}
-		return out, 1
+		return lines, 1
 	}
 	var count func(id int) *int // the counter of engine id
 	if maxID < maxSliceEngine {
@@ -288,8 +264,8 @@ func (sm *summarizer) samplesOf(lines []lineSample, out []sample) ([]sample, int
 	}
 	// lines per engine: the intervals are the first n lines of each
 	var engineIDs []int
-	for i := range lines {
-		if l := &lines[i]; l.aggregated == 0 && l.engine >= 0 {
+	for i := range tags {
+		if l := &tags[i]; l.aggregated == 0 && l.engine >= 0 {
 			c := count(l.engine)
 			if *c == 0 {
 				engineIDs = append(engineIDs, l.engine)
@@ -303,8 +279,8 @@ func (sm *summarizer) samplesOf(lines []lineSample, out []sample) ([]sample, int
 		*count(id) = 0 // from now on: the engine's lines seen so far
 	}
 	out = append(out, make([]sample, n)...)
-	for i := range lines {
-		l := &lines[i]
+	for i := range tags {
+		l := &tags[i]
 		if l.engine < 0 || l.aggregated > 0 {
 			continue
 		}
@@ -314,14 +290,16 @@ func (sm *summarizer) samplesOf(lines []lineSample, out []sample) ([]sample, int
 		if k >= n {
 			continue
 		}
+		ls := &lines[i]
 		s := &out[k]
 		if s.clock.state == clockNone {
-			s.clock = l.s.clock
+			s.clock = ls.clock
 		}
-		s.prompt += l.s.prompt
-		s.gen += l.s.gen
-		s.add(&l.s)
+		s.prompt += ls.prompt
+		s.gen += ls.gen
+		s.add(ls)
 	}
+	sm.samples = out
 	return out, len(engineIDs)
 }
 
@@ -447,7 +425,7 @@ func slowTimes(samples []sample, ts []float64) {
 			continue
 		}
 		date := func(y int) time.Time {
-			return time.Date(y, time.Month(c.month), int(c.day), int(c.hour), int(c.min), int(c.sec), int(c.nsec), time.UTC)
+			return time.Date(y, time.Month(c.month()), int(c.day()), int(c.secs/3600), int(c.secs/60%60), int(c.secs%60), int(c.nsec), time.UTC)
 		}
 		if first.IsZero() {
 			first = date(0).Add(-time.Duration(guess * float64(time.Second)))
@@ -463,11 +441,18 @@ func slowTimes(samples []sample, ts []float64) {
 
 // clock is a vLLM timestamp "MM-DD HH:MM:SS" read as time.Parse reads it
 // with the layout "01-02 15:04:05" (year 0, UTC), without its cost.
+// It has four fields, so that the compiler keeps one in registers: with
+// more, a clock is built in memory a byte at a time and copied a word at a
+// time, and every copy waits for the bytes to be written.
 type clock struct {
-	month, day, hour, min, sec uint8
-	state                      uint8 // clockNone, clockInvalid or clockValid
-	nsec                       int32
+	monthDay uint16 // month<<8 | day
+	state    uint8  // clockNone, clockInvalid or clockValid
+	secs     int32  // hour*3600 + minute*60 + second
+	nsec     int32
 }
+
+func (c clock) month() uint8 { return uint8(c.monthDay >> 8) }
+func (c clock) day() uint8   { return uint8(c.monthDay) }
 
 const (
 	clockNone    = iota // no timestamp
@@ -491,7 +476,7 @@ func parseClock[T string | []byte](s T) clock {
 	if err != nil {
 		return clock{state: clockInvalid}
 	}
-	return clock{month: uint8(t.Month()), day: uint8(t.Day()), hour: uint8(t.Hour()), min: uint8(t.Minute()), sec: uint8(t.Second()),
+	return clock{monthDay: uint16(t.Month())<<8 | uint16(t.Day()), secs: int32(t.Hour()*3600 + t.Minute()*60 + t.Second()),
 		nsec: int32(t.Nanosecond()), state: clockValid}
 }
 
@@ -505,7 +490,7 @@ func timestampClock(t *[timestampLen]byte) clock {
 // newClock is the clock of the fields of an "MM-DD HH:MM:SS", invalid when
 // time.Parse would refuse them.
 func newClock(month, day, hour, min, sec uint8) clock {
-	c := clock{month: month, day: day, hour: hour, min: min, sec: sec, state: clockValid}
+	c := clock{monthDay: uint16(month)<<8 | uint16(day), secs: int32(hour)*3600 + int32(min)*60 + int32(sec), state: clockValid}
 	if month < 1 || month > 12 || day < 1 || int(day) > daysIn0(month) || hour >= 24 || min >= 60 || sec >= 60 {
 		c.state = clockInvalid
 	}
@@ -526,10 +511,10 @@ func daysIn0(m uint8) int {
 // dayCache remembers the start of the last day a clock fell on, so that a
 // log's samples (most on a few days) cost one time.Date per day.
 type dayCache struct {
-	years      int
-	month, day uint8
-	valid      bool
-	start      int64 // ns since 0000-01-01 UTC
+	years    int
+	monthDay uint16 // as in clock
+	valid    bool
+	start    int64 // ns since 0000-01-01 UTC
 }
 
 // origin is time.Parse's year 0, where clock times start.
@@ -543,9 +528,9 @@ const year1 = int64(366 * 24 * time.Hour)
 // a common year to Mar 1 as AddDate does, and within a UTC day the time of
 // day adds.
 func (d *dayCache) at(c *clock, years int) int64 {
-	if !d.valid || d.years != years || d.month != c.month || d.day != c.day {
-		d.years, d.month, d.day, d.valid = years, c.month, c.day, true
-		d.start = int64(time.Date(years, time.Month(c.month), int(c.day), 0, 0, 0, 0, time.UTC).Sub(origin))
+	if !d.valid || d.years != years || d.monthDay != c.monthDay {
+		d.years, d.monthDay, d.valid = years, c.monthDay, true
+		d.start = int64(time.Date(years, time.Month(c.month()), int(c.day()), 0, 0, 0, 0, time.UTC).Sub(origin))
 	}
-	return d.start + int64(time.Duration(c.hour)*time.Hour+time.Duration(c.min)*time.Minute+time.Duration(c.sec)*time.Second) + int64(c.nsec)
+	return d.start + int64(time.Duration(c.secs)*time.Second) + int64(c.nsec)
 }
