@@ -22,15 +22,20 @@
 //     "Prefix cache hit rate: GPU: x%, CPU: y%" line, and the startup facts
 //     (version, model, tp/pp/dp, KV cache size, concurrency, load times, GPU).
 //
-// No regular expression runs per line: the hot path is bytes.Index and a
-// hand-written field scanner, so a log parses at several hundred MB/s
-// (BenchmarkParseServerLog).
+// No regular expression runs per line: the hot path is IndexByte, constant
+// string comparisons and a hand-written field scanner, so a log parses at
+// several hundred MB/s (BenchmarkParseServerLog, BenchmarkLogScannerSummary).
+// Its shortcuts (parseV1 for the V1 line as printed, findTimestamp's skips,
+// the word-wide isTimestamp, indexAnchor and indexVia instead of
+// bytes.Index) each have a differential test and fuzz target against the
+// plain code they replace (fastpath_test.go, FuzzV1Path).
 //
 // Stats lines are kept as pointer-free records while parsing (no GC write
 // barriers on the hot path); ServerLog.Stats is built from them at the end.
 // LogScanner.Summary is ParseServerLog + Summarize for the collector: the
-// same results, with the read buffer, the records and the failure windows
-// reused from one log to the next and no per-line StatsLine built.
+// same results, with the read buffer, the summary's slices and the failure
+// windows reused from one log to the next, and each stats line turned into
+// its sample as it is parsed, with no record or StatsLine kept.
 //
 // Summarize applies the seed analyzer's headline method to the stats lines;
 // ClassifyFailure applies the seed's failure patterns plus lineup's own;

@@ -236,7 +236,7 @@ func parseV1(occ *occurrence, s []byte, a int) bool {
 	}
 	t = t[23:]
 	prompt, n := parseNumber(t)
-	if n == 0 || prompt != prompt {
+	if n == 0 || math.IsNaN(prompt) {
 		return false
 	}
 	t = t[n:]
@@ -245,7 +245,7 @@ func parseV1(occ *occurrence, s []byte, a int) bool {
 	}
 	t = t[38:]
 	gen, n := parseNumber(t)
-	if n == 0 || gen != gen {
+	if n == 0 || math.IsNaN(gen) {
 		return false
 	}
 	t = t[n:]
@@ -272,7 +272,7 @@ func parseV1(occ *occurrence, s []byte, a int) bool {
 	}
 	t = t[27:]
 	kv, n := parseNumber(t)
-	if n == 0 || kv != kv {
+	if n == 0 || math.IsNaN(kv) {
 		return false
 	}
 	t = t[n:]
@@ -281,7 +281,7 @@ func parseV1(occ *occurrence, s []byte, a int) bool {
 	}
 	t = t[26:]
 	prefix, n := parseNumber(t)
-	if n == 0 || prefix != prefix || len(t) != n+1 || t[n] != '%' {
+	if n == 0 || math.IsNaN(prefix) || len(t) != n+1 || t[n] != '%' {
 		return false
 	}
 	rec := &occ.rec
