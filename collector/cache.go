@@ -3,19 +3,24 @@ package collector
 import (
 	"bufio"
 	"bytes"
+	"encoding/binary"
 	"encoding/gob"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"runtime"
+	"slices"
+
+	"golang.org/x/sync/errgroup"
 
 	"github.com/lineup-dev/lineup/collector/snapshot"
 )
 
 // cacheFormat changes whenever parsedRun or its meaning changes; with the
 // tool version and revision it decides whether a cache file is usable.
-const cacheFormat = "lineup.collect-cache/2"
+const cacheFormat = "lineup.collect-cache/3"
 
 // DefaultCacheName is the cache file's name in the snapshot directory.
 const DefaultCacheName = ".lineup-collect.cache"
@@ -42,6 +47,27 @@ func newCache() *runCache {
 	return &runCache{Format: cacheFormat, Tool: cacheTool(), Entries: map[string]cacheEntry{}}
 }
 
+// The cache file starts with cacheFormat and a newline, so that a file of
+// another layout is recognised as foreign, then holds a sequence of frames, each an 8-byte little-endian
+// length and that many bytes of gob: first a cacheHead, then chunks of
+// entries (cacheChunk). The chunks are encoded and decoded in parallel:
+// gob takes a run's record one field at a time, and a 10,000-run cache is
+// tens of MB.
+type cacheHead struct {
+	Format, Tool string
+	Chunks       int
+}
+
+type cacheChunk []cacheRecord
+
+type cacheRecord struct {
+	Dir   string
+	Entry cacheEntry
+}
+
+// cacheChunkRuns is how many runs a chunk holds.
+const cacheChunkRuns = 256
+
 // loadCache reads file. A missing file is an empty cache; an unreadable or
 // foreign one is an empty cache and an error to report.
 func loadCache(file string) (*runCache, error) {
@@ -52,17 +78,65 @@ func loadCache(file string) (*runCache, error) {
 	if err != nil {
 		return newCache(), fmt.Errorf("cache %s: %w (ignored)", file, err)
 	}
-	var c runCache
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
+	c, err := decodeCache(data)
+	if err != nil {
 		return newCache(), fmt.Errorf("cache %s: %w (ignored)", file, err)
 	}
-	if c.Format != cacheFormat || c.Tool != cacheTool() {
+	if c == nil {
 		return newCache(), nil // written by another lineup: start over
 	}
-	if c.Entries == nil {
-		c.Entries = map[string]cacheEntry{}
+	return c, nil
+}
+
+// decodeCache decodes a cache file's bytes; nil, nil means a cache of
+// another format or lineup.
+func decodeCache(data []byte) (*runCache, error) {
+	rest, ok := bytes.CutPrefix(data, []byte(cacheFormat+"\n"))
+	if !ok {
+		return nil, nil
 	}
-	return &c, nil
+	data = rest
+	var frames [][]byte
+	for len(data) > 0 {
+		if len(data) < 8 {
+			return nil, errors.New("truncated frame header")
+		}
+		n := binary.LittleEndian.Uint64(data)
+		if n > uint64(len(data)-8) {
+			return nil, errors.New("truncated frame")
+		}
+		frames = append(frames, data[8:8+n])
+		data = data[8+n:]
+	}
+	if len(frames) == 0 {
+		return nil, errors.New("empty")
+	}
+	var head cacheHead
+	if err := gob.NewDecoder(bytes.NewReader(frames[0])).Decode(&head); err != nil {
+		return nil, nil // an older layout, or not a cache: start over
+	}
+	if head.Format != cacheFormat || head.Tool != cacheTool() {
+		return nil, nil
+	}
+	if head.Chunks != len(frames)-1 {
+		return nil, fmt.Errorf("%d chunks, want %d", len(frames)-1, head.Chunks)
+	}
+	chunks := make([]cacheChunk, head.Chunks)
+	g := new(errgroup.Group)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i, f := range frames[1:] {
+		g.Go(func() error { return gob.NewDecoder(bytes.NewReader(f)).Decode(&chunks[i]) })
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	c := newCache()
+	for _, ch := range chunks {
+		for _, r := range ch {
+			c.Entries[r.Dir] = r.Entry
+		}
+	}
+	return c, nil
 }
 
 // get returns the cached parse of dir if its files are unchanged.
@@ -82,10 +156,40 @@ func (c *runCache) put(dir, fingerprint string, p *parsedRun) {
 }
 
 func (c *runCache) save(file string) error {
+	dirs := make([]string, 0, len(c.Entries))
+	for d := range c.Entries {
+		dirs = append(dirs, d)
+	}
+	slices.Sort(dirs) // the same cache, the same bytes
+	chunks := make([][]byte, (len(dirs)+cacheChunkRuns-1)/cacheChunkRuns)
+	g := new(errgroup.Group)
+	g.SetLimit(runtime.GOMAXPROCS(0))
+	for i := range chunks {
+		g.Go(func() error {
+			part := dirs[i*cacheChunkRuns : min((i+1)*cacheChunkRuns, len(dirs))]
+			ch := make(cacheChunk, len(part))
+			for k, d := range part {
+				ch[k] = cacheRecord{Dir: d, Entry: c.Entries[d]}
+			}
+			var buf bytes.Buffer
+			err := gob.NewEncoder(&buf).Encode(ch)
+			chunks[i] = buf.Bytes()
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
+	var head bytes.Buffer
+	if err := gob.NewEncoder(&head).Encode(cacheHead{Format: c.Format, Tool: c.Tool, Chunks: len(chunks)}); err != nil {
+		return fmt.Errorf("cache: %w", err)
+	}
 	err := snapshot.WriteAtomic(file, 0o644, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 256<<10)
-		if err := gob.NewEncoder(w).Encode(c); err != nil {
-			return err
+		w.WriteString(cacheFormat + "\n")
+		for _, frame := range append([][]byte{head.Bytes()}, chunks...) {
+			w.Write(binary.LittleEndian.AppendUint64(nil, uint64(len(frame))))
+			w.Write(frame)
 		}
 		return w.Flush()
 	})
