@@ -2,7 +2,7 @@ package site_test
 
 // Snapshot pairs for the comparison pages' tests. The format is the
 // snapshot contract of collector/snapshot (schema
-// collector/snapshot/schema/lineup.snapshot.v1.json); every snapshot is
+// collector/snapshot/schema/lineup.snapshot.v2.json); every snapshot is
 // checked with snapshottest.CheckValue. Beside the two bundled example
 // snapshots (content/snapshots, typed from the datatrove README's tables,
 // /work/shared/reference/published-results.md), the pairs are synthetic,
@@ -35,7 +35,7 @@ var (
 func pairSnapshot(tb testing.TB, id string, day int, env snapshot.Environment, runs ...snapshot.Run) *snapshot.Snapshot {
 	tb.Helper()
 	s := &snapshot.Snapshot{
-		Schema: snapshot.SchemaV1, ID: id, Title: "Snapshot " + id,
+		Schema: snapshot.SchemaV2, ID: id, Title: "Snapshot " + id,
 		Created:     time.Date(2026, 3, day, 9, 30, 0, 0, time.UTC),
 		Source:      snapshot.Source{Kind: snapshot.SourceCluster, Root: "data/" + id},
 		Tool:        snapshot.Tool{Name: "lineup", Version: "test"},

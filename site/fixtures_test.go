@@ -1,7 +1,7 @@
 package site_test
 
 // Test snapshots. Their format is the snapshot contract of
-// collector/snapshot (schema collector/snapshot/schema/lineup.snapshot.v1.json);
+// collector/snapshot (schema collector/snapshot/schema/lineup.snapshot.v2.json);
 // every one is checked with snapshottest before a test uses it. The rich
 // snapshot carries what the collector fills in for collected runs and the
 // example snapshots lack: timelines (vLLM V1 "Engine 000: Avg prompt
@@ -70,7 +70,7 @@ func richSnapshot() *snapshot.Snapshot {
 	env := snapshot.Environment{VLLMVersion: "0.15.0", GPU: "NVIDIA H100 80GB HBM3", GPUMemoryMiB: 81559, GPUsPerNode: 8,
 		CUDAVersion: "12.8", DriverVersion: "570.124.06"}
 	s := &snapshot.Snapshot{
-		Schema: snapshot.SchemaV1, ID: "2026-03-01-test", Title: "Golden test snapshot",
+		Schema: snapshot.SchemaV2, ID: "2026-03-01-test", Title: "Golden test snapshot",
 		Created:     time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC),
 		Source:      snapshot.Source{Kind: snapshot.SourceCluster, Root: "data/bench"},
 		Tool:        snapshot.Tool{Name: "lineup", Version: "test"},
@@ -115,7 +115,7 @@ func richSnapshot() *snapshot.Snapshot {
 // olderSnapshot is a second, older snapshot: it renders under snapshots/<id>/.
 func olderSnapshot() *snapshot.Snapshot {
 	s := &snapshot.Snapshot{
-		Schema: snapshot.SchemaV1, ID: "2026-01-15-older", Title: "An older snapshot",
+		Schema: snapshot.SchemaV2, ID: "2026-01-15-older", Title: "An older snapshot",
 		Created:     time.Date(2026, 1, 15, 0, 0, 0, 0, time.UTC),
 		Source:      snapshot.Source{Kind: snapshot.SourcePublication, Citation: "a test publication"},
 		Tool:        snapshot.Tool{Name: "lineup", Version: "test"},
@@ -132,7 +132,7 @@ func olderSnapshot() *snapshot.Snapshot {
 // timeline, for the size budget and the benchmark.
 func syntheticSnapshot(models, configs int) *snapshot.Snapshot {
 	s := &snapshot.Snapshot{
-		Schema: snapshot.SchemaV1, ID: "2026-04-01-synthetic", Title: "Synthetic snapshot",
+		Schema: snapshot.SchemaV2, ID: "2026-04-01-synthetic", Title: "Synthetic snapshot",
 		Created:     time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC),
 		Source:      snapshot.Source{Kind: snapshot.SourceCluster, Root: "data"},
 		Tool:        snapshot.Tool{Name: "lineup", Version: "test"},

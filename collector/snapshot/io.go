@@ -152,7 +152,7 @@ func (s *Snapshot) Validate() error {
 	bad := func(field, format string, args ...any) error {
 		return &ValidationError{Field: field, Msg: fmt.Sprintf(format, args...)}
 	}
-	if s.Schema != SchemaV2 && s.Schema != SchemaV1 {
+	if s.Schema != SchemaV2 { // Decode returns v1 documents as v2
 		return bad("schema", "must be %q", SchemaV2)
 	}
 	if !ValidID(s.ID) {
@@ -196,9 +196,8 @@ func (s *Snapshot) Validate() error {
 	return nil
 }
 
-// Marshal encodes s as a lineup.snapshot/v2 document (whatever s.Schema
-// says: a v1 snapshot read by Decode is written in the current form), indented
-// by two spaces with arrays of scalars on one line, and a final newline.
+// Marshal encodes s as a lineup.snapshot/v2 document, indented by two
+// spaces with arrays of scalars on one line, and a final newline.
 // Encode writes the same bytes to a writer, faster on large snapshots.
 func Marshal(s *Snapshot) ([]byte, error) {
 	var buf bytes.Buffer

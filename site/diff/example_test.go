@@ -16,7 +16,7 @@ func ExampleCompare() {
 		r := snapshot.Run{Model: "Qwen/Qwen3-8B", Config: snapshot.Config{TP: 1, PP: 1}, Status: snapshot.Status{State: snapshot.StateOK}}
 		r.Metrics.DerivePerGPU(nil, &outPerGPU, 8)
 		s := &snapshot.Snapshot{
-			Schema: snapshot.SchemaV1, ID: id, Title: id, Created: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
+			Schema: snapshot.SchemaV2, ID: id, Title: id, Created: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC),
 			Source:      snapshot.Source{Kind: snapshot.SourceCluster, Root: "data"},
 			Tool:        snapshot.ThisTool(),
 			Environment: snapshot.Environment{GPUsPerNode: 8},

@@ -80,7 +80,7 @@ func snap(tb testing.TB, id string, day time.Time, env snapshot.Environment, run
 		env.GPUsPerNode = snapshot.DefaultGPUsPerNode
 	}
 	s := &snapshot.Snapshot{
-		Schema:      snapshot.SchemaV1,
+		Schema:      snapshot.SchemaV2,
 		ID:          id,
 		Title:       id,
 		Created:     day,

@@ -67,7 +67,7 @@ var Lineup = []LineupRow{
 // TableA is the "Model Lineup" table as a snapshot.
 func TableA() *snapshot.Snapshot {
 	s := &snapshot.Snapshot{
-		Schema:  snapshot.SchemaV1,
+		Schema:  snapshot.SchemaV2,
 		ID:      "datatrove-lineup-2026-01",
 		Title:   "Model Lineup (datatrove README, January 2026)",
 		Created: time.Date(2026, 1, 31, 0, 0, 0, 0, time.UTC),
@@ -135,7 +135,7 @@ const StartupModel = "Qwen/Qwen3-30B-A3B-Thinking-2507"
 // run labelled "baseline" and one labelled "best", in that order.
 func TableB() *snapshot.Snapshot {
 	s := &snapshot.Snapshot{
-		Schema:  snapshot.SchemaV1,
+		Schema:  snapshot.SchemaV2,
 		ID:      "datatrove-optimization-2026-02",
 		Title:   "Optimization Results (datatrove README, February 2026)",
 		Created: time.Date(2026, 2, 28, 0, 0, 0, 0, time.UTC),
