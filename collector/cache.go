@@ -28,8 +28,6 @@ const DefaultCacheName = ".lineup-collect.cache"
 // runCache maps a run directory (absolute path) to what parsing it gave,
 // with the fingerprint (paths, sizes, mtimes) of the files it read.
 type runCache struct {
-	Format  string
-	Tool    string
 	Entries map[string]cacheEntry
 }
 
@@ -44,7 +42,7 @@ func cacheTool() string {
 }
 
 func newCache() *runCache {
-	return &runCache{Format: cacheFormat, Tool: cacheTool(), Entries: map[string]cacheEntry{}}
+	return &runCache{Entries: map[string]cacheEntry{}}
 }
 
 // The cache file starts with cacheFormat and a newline, so that a file of
@@ -54,8 +52,8 @@ func newCache() *runCache {
 // gob takes a run's record one field at a time, and a 10,000-run cache is
 // tens of MB.
 type cacheHead struct {
-	Format, Tool string
-	Chunks       int
+	Tool   string // cacheTool() of the lineup that wrote it
+	Chunks int
 }
 
 type cacheChunk []cacheRecord
@@ -113,10 +111,10 @@ func decodeCache(data []byte) (*runCache, error) {
 	}
 	var head cacheHead
 	if err := gob.NewDecoder(bytes.NewReader(frames[0])).Decode(&head); err != nil {
-		return nil, nil // an older layout, or not a cache: start over
+		return nil, err
 	}
-	if head.Format != cacheFormat || head.Tool != cacheTool() {
-		return nil, nil
+	if head.Tool != cacheTool() {
+		return nil, nil // another lineup's: start over
 	}
 	if head.Chunks != len(frames)-1 {
 		return nil, fmt.Errorf("%d chunks, want %d", len(frames)-1, head.Chunks)
@@ -181,7 +179,7 @@ func (c *runCache) save(file string) error {
 		return fmt.Errorf("cache: %w", err)
 	}
 	var head bytes.Buffer
-	if err := gob.NewEncoder(&head).Encode(cacheHead{Format: c.Format, Tool: c.Tool, Chunks: len(chunks)}); err != nil {
+	if err := gob.NewEncoder(&head).Encode(cacheHead{Tool: cacheTool(), Chunks: len(chunks)}); err != nil {
 		return fmt.Errorf("cache: %w", err)
 	}
 	err := snapshot.WriteAtomic(file, 0o644, func(f io.Writer) error {

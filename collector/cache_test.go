@@ -51,6 +51,7 @@ func TestCacheFile(t *testing.T) {
 		{"header only", header, true},
 		{"truncated", data[:len(data)/2], true},
 		{"frame longer than the file", append(append([]byte{}, header...), binary.LittleEndian.AppendUint64(nil, 1<<40)...), true},
+		{"garbage head", append(append(append([]byte{}, header...), binary.LittleEndian.AppendUint64(nil, 3)...), "abc"...), true},
 		{"garbage chunk", append(append([]byte{}, data...), binary.LittleEndian.AppendUint64(nil, 3)...), true},
 	}
 	for _, tt := range tests {
