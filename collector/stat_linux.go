@@ -2,20 +2,25 @@
 
 package collector
 
-import "syscall"
+import (
+	"golang.org/x/sys/unix"
+)
 
 // sizeMTime is os.Stat (os.Lstat unless follow) for the unchanged-tree
-// check, which stats every directory and run file of a tree: the same
-// system call, without the FileInfo allocated for each.
+// check: the same system call, without the FileInfo allocated for each.
 func sizeMTime(path string, follow bool) (size, mtime int64, err error) {
-	var st syscall.Stat_t
+	return sizeMTimeAt(unix.AT_FDCWD, path, follow)
+}
+
+func sizeMTimeAt(dir int, path string, follow bool) (size, mtime int64, err error) {
+	flags := unix.AT_SYMLINK_NOFOLLOW
+	if follow {
+		flags = 0
+	}
+	var st unix.Stat_t
 	for {
-		if follow {
-			err = syscall.Stat(path, &st)
-		} else {
-			err = syscall.Lstat(path, &st)
-		}
-		if err != syscall.EINTR {
+		err = unix.Fstatat(dir, path, &st, flags)
+		if err != unix.EINTR {
 			break
 		}
 	}
@@ -24,3 +29,34 @@ func sizeMTime(path string, follow bool) (size, mtime int64, err error) {
 	}
 	return st.Size, st.Mtim.Nano(), nil
 }
+
+// statDir is a directory the unchanged-tree check stats paths relative
+// to: an O_PATH descriptor, so that the kernel resolves only the components
+// below it (see treeState.checks).
+type statDir struct{ fd int }
+
+// openStatDir opens path, relative to parent or, when parent is nil,
+// absolute. Symbolic links are followed, as os.Stat follows them.
+func openStatDir(parent *statDir, path string) (*statDir, error) {
+	at := unix.AT_FDCWD
+	if parent != nil {
+		at = parent.fd
+	}
+	for {
+		fd, err := unix.Openat(at, path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		return &statDir{fd: fd}, nil
+	}
+}
+
+// sizeMTime is sizeMTime of path relative to d.
+func (d *statDir) sizeMTime(path string, follow bool) (size, mtime int64, err error) {
+	return sizeMTimeAt(d.fd, path, follow)
+}
+
+func (d *statDir) close() error { return unix.Close(d.fd) }

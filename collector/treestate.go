@@ -281,9 +281,10 @@ func (st *treeState) loaded() {
 	}
 }
 
-func (st *treeState) save(file string) error {
-	h := stateHead{Format: st.Format, Tool: st.Tool, Root: st.Root, Key: st.Key, Digest: st.Digest, Complete: st.Complete,
-		Written: st.Written, IDs: st.IDs, Report: st.Report, Tables: st.Tables}
+// pathStats is Dirs and Files as stored: each path as its parent
+// directory's index in Dirs and its name (Parent -1 when the parent is not
+// one of Dirs).
+func (st *treeState) pathStats() (dirs, files pathStats) {
 	index := make(map[string]int32, len(st.Dirs))
 	split := func(rel string) (int32, string) {
 		if i := strings.LastIndexByte(rel, '/'); i >= 0 {
@@ -295,16 +296,27 @@ func (st *treeState) save(file string) error {
 		}
 		return -1, rel
 	}
-	listings := make([]string, len(st.Dirs))
+	dirs = make(pathStats, 0, len(st.Dirs))
 	for i, d := range st.Dirs {
 		p, name := split(d.Rel)
-		h.Dirs = append(h.Dirs, pathStat{Parent: p, Name: name, MTime: d.MTime})
+		dirs = append(dirs, pathStat{Parent: p, Name: name, MTime: d.MTime})
 		index[d.Rel] = int32(i)
-		listings[i] = d.Entries
 	}
+	files = make(pathStats, 0, len(st.Files))
 	for _, f := range st.Files {
 		p, name := split(f.Rel)
-		h.Files = append(h.Files, pathStat{Parent: p, Name: name, Size: f.Size, MTime: f.MTime, Follow: f.Follow})
+		files = append(files, pathStat{Parent: p, Name: name, Size: f.Size, MTime: f.MTime, Follow: f.Follow})
+	}
+	return dirs, files
+}
+
+func (st *treeState) save(file string) error {
+	h := stateHead{Format: st.Format, Tool: st.Tool, Root: st.Root, Key: st.Key, Digest: st.Digest, Complete: st.Complete,
+		Written: st.Written, IDs: st.IDs, Report: st.Report, Tables: st.Tables}
+	h.Dirs, h.Files = st.pathStats()
+	listings := make([]string, len(st.Dirs))
+	for i, d := range st.Dirs {
+		listings[i] = d.Entries
 	}
 	err := snapshot.WriteAtomic(file, 0o644, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 256<<10)
@@ -407,9 +419,30 @@ func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
 	if !st.Complete || !st.writtenIntact() {
 		return false
 	}
-	checks := st.checks()
+	plan := st.checks()
+	// The anchors are few (maxAnchors): opened one by one, parents first.
+	dirs := make([]*statDir, len(plan.anchors))
+	defer func() {
+		for _, d := range dirs {
+			if d != nil {
+				d.close()
+			}
+		}
+	}()
+	for i, a := range plan.anchors {
+		var parent *statDir
+		if a.parent >= 0 {
+			parent = dirs[a.parent]
+		}
+		d, err := openStatDir(parent, a.path)
+		if err != nil {
+			return false // gone, or cannot vouch for it: walk
+		}
+		dirs[i] = d
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	checks := plan.checks
 	n := len(checks)
 	chunk := max(256, n/(8*jobs)+1)
 	var changed atomic.Bool
@@ -421,7 +454,9 @@ func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
 				if gctx.Err() != nil {
 					return nil
 				}
-				if !checks[i].matches(checks[i].Rel) {
+				c := &checks[i]
+				size, mtime, err := dirs[c.anchor].sizeMTime(c.path, c.follow)
+				if err != nil || (size != c.size && c.size >= 0) || mtime != c.mtime {
 					changed.Store(true)
 					cancel()
 					return nil
@@ -434,42 +469,126 @@ func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
 	return !changed.Load() && ctx.Err() == nil
 }
 
-// checks lists every directory and file of st with its absolute path (in
-// Rel) and what a stat must find; a directory's size is not compared.
-func (st *treeState) checks() []fileState {
-	const anySize = -1
-	if h := st.head; h != nil && st.Dirs == nil {
-		out := make([]fileState, 0, len(h.Dirs)+len(h.Files))
-		abs := func(p pathStat) string {
-			if p.Parent < 0 {
-				return st.abs(p.Name)
-			}
-			return joinPath(out[p.Parent].Rel, filepath.FromSlash(p.Name))
-		}
-		for _, d := range h.Dirs {
-			out = append(out, fileState{Rel: abs(d), Size: anySize, MTime: d.MTime, Follow: true})
-		}
-		for _, f := range h.Files {
-			out = append(out, fileState{Rel: abs(f), Size: f.Size, MTime: f.MTime, Follow: f.Follow})
-		}
-		return out
-	}
-	out := make([]fileState, 0, len(st.Dirs)+len(st.Files))
-	for _, d := range st.Dirs {
-		out = append(out, fileState{Rel: st.abs(d.Rel), Size: anySize, MTime: d.MTime, Follow: true})
-	}
-	for _, f := range st.Files {
-		out = append(out, fileState{Rel: st.abs(f.Rel), Size: f.Size, MTime: f.MTime, Follow: f.Follow})
-	}
-	return out
+// statPlan is the work of the unchanged-tree check: directories to stat
+// relative to (anchors, the root first) and the checks.
+type statPlan struct {
+	anchors []statAnchor
+	checks  []statCheck
 }
 
-// abs is the path of rel below the root.
-func (st *treeState) abs(rel string) string {
-	if rel == "." {
-		return st.Root
+// statAnchor is a directory of the tree: path is relative to anchor
+// parent, or absolute when parent is -1 (the root).
+type statAnchor struct {
+	parent int32
+	path   string
+}
+
+// statCheck is a stat of path, relative to anchors[anchor], and what it
+// must find: size (-1: any, for a directory) and mtime.
+type statCheck struct {
+	anchor      int32
+	path        string
+	size, mtime int64
+	follow      bool
+}
+
+// Anchors. A stat costs the kernel a dentry lookup per path component,
+// and a directory run tree is deep (the datatrove layout puts a file
+// 13 components below the root), so the check opens the tree's root and
+// the directories that hold many of its entries and stats each entry from
+// the nearest one. An anchor is a directory with at least
+// max(minAnchored, entries/maxAnchors) entries below it and no
+// subdirectory that has as many: at most maxAnchors of them, disjoint.
+// On make bench's 10,000-run tree (96,669 entries) this took the stats
+// from 100 to 72 ms (two goroutines, best of 7), and an anchor costs an
+// open and a close, about 3 µs.
+const (
+	minAnchored = 64
+	maxAnchors  = 256
+)
+
+// checks plans the stat of every directory and file of st; a directory's
+// size is not compared.
+//
+// The checks come in the walk's order with each directory's files right
+// after it, so that consecutive stats share most of their path: the kernel
+// then finds the leading components in cache. On make bench's 10,000-run
+// tree that took the stats from 91-112 ms to 76 ms (all directories first,
+// then all files, as the state stores them; best of 7, two goroutines).
+func (st *treeState) checks() statPlan {
+	const anySize = -1
+	var dirs, files pathStats
+	if h := st.head; h != nil && st.Dirs == nil {
+		dirs, files = h.Dirs, h.Files
+	} else {
+		dirs, files = st.pathStats()
 	}
-	return joinPath(st.Root, filepath.FromSlash(rel))
+	// entries below (and including) each directory
+	below := make([]int, len(dirs))
+	for _, f := range files {
+		if f.Parent >= 0 {
+			below[f.Parent]++
+		}
+	}
+	for i := len(dirs) - 1; i >= 0; i-- {
+		below[i]++
+		if p := dirs[i].Parent; p >= 0 {
+			below[p] += below[i]
+		}
+	}
+	heavy := max(minAnchored, (len(dirs)+len(files))/maxAnchors)
+	heavyChild := make([]bool, len(dirs))
+	for i, d := range dirs {
+		if below[i] >= heavy && d.Parent >= 0 {
+			heavyChild[d.Parent] = true
+		}
+	}
+
+	plan := statPlan{anchors: []statAnchor{{parent: -1, path: st.Root}}}
+	plan.checks = make([]statCheck, 0, len(dirs)+len(files))
+	// anchor and path relative to it of each directory's entries; base ""
+	// is the anchor itself
+	anchor := make([]int32, len(dirs))
+	base := make([]string, len(dirs))
+	where := func(parent int32, name string) (int32, string) {
+		if parent < 0 {
+			return 0, filepath.FromSlash(name) // name is the path below the root
+		}
+		if base[parent] == "" {
+			return anchor[parent], filepath.FromSlash(name)
+		}
+		return anchor[parent], joinPath(base[parent], filepath.FromSlash(name))
+	}
+	file := func(f pathStat) {
+		a, p := where(f.Parent, f.Name)
+		plan.checks = append(plan.checks, statCheck{anchor: a, path: p, size: f.Size, mtime: f.MTime, follow: f.Follow})
+	}
+	// The walk appends a directory before the files in it, so the files'
+	// parents never decrease; any that would are checked at the end.
+	j := 0
+	for ; j < len(files) && files[j].Parent < 0; j++ {
+		file(files[j])
+	}
+	for i, d := range dirs {
+		a, p := where(d.Parent, d.Name)
+		plan.checks = append(plan.checks, statCheck{anchor: a, path: p, size: anySize, mtime: d.MTime, follow: true})
+		switch {
+		case p == ".":
+			anchor[i], base[i] = a, "" // the root
+		case below[i] >= heavy && !heavyChild[i]:
+			plan.anchors = append(plan.anchors, statAnchor{parent: a, path: p})
+			anchor[i], base[i] = int32(len(plan.anchors)-1), ""
+		default:
+			anchor[i], base[i] = a, p
+		}
+		for ; j < len(files) && int(files[j].Parent) == i; j++ {
+			file(files[j])
+		}
+	}
+	for ; j < len(files); j++ {
+		file(files[j])
+	}
+	return plan
 }
 
 // Unchanged says that a collect found the tree as the last collect left

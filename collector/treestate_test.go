@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,7 +88,7 @@ func TestUnchangedTree(t *testing.T) {
 		t.Fatalf("first collect: unchanged %v, %d run dirs", first.Unchanged, first.Report.RunDirs)
 	}
 	st := loadState(opt.StateFile)
-	if st == nil || len(st.checks()) == 0 || len(st.Written) < 2 { // the snapshot and its CSVs
+	if st == nil || len(st.checks().checks) == 0 || len(st.Written) < 2 { // the snapshot and its CSVs
 		t.Fatalf("state after the first collect: %+v", st)
 	}
 	snapFile := filepath.Join(out, first.Snapshots[0].ID+".json")
@@ -307,5 +308,124 @@ func TestPathStatsColumns(t *testing.T) {
 	}
 	if err := out.GobDecode([]byte("garbage")); err == nil {
 		t.Error("garbage decoded")
+	}
+}
+
+// TestUnchangedAnchored: the stat-only check stats each entry relative to
+// an anchor directory (treeState.checks). The plan covers every directory
+// and file of the state exactly once, under anchors below the root; and a
+// change below an anchor, to an anchor itself, or an anchor that is gone
+// are all seen.
+func TestUnchangedAnchored(t *testing.T) {
+	setup := func(t *testing.T) (root string, st *treeState, plan statPlan) {
+		root, out := t.TempDir(), t.TempDir()
+		// 40 runs in 5 model directories: more than minAnchored entries each
+		if err := synthtree.Generate(root, 40, 10, 3); err != nil {
+			t.Fatal(err)
+		}
+		ageTree(t, root)
+		opt := Options{Root: root, CacheFile: filepath.Join(out, DefaultCacheName), StateFile: filepath.Join(out, DefaultStateName), OutputKey: "out"}
+		collectAndWrite(t, opt, out)
+		st = loadState(opt.StateFile)
+		if st == nil || !st.Complete {
+			t.Fatalf("state: %+v", st)
+		}
+		return root, st, st.checks()
+	}
+	// where resolves an anchor to its absolute path.
+	where := func(root string, plan statPlan, a int32) string {
+		var parts []string
+		for ; a > 0; a = plan.anchors[a].parent {
+			parts = append([]string{plan.anchors[a].path}, parts...)
+		}
+		return filepath.Join(append([]string{root}, parts...)...)
+	}
+
+	t.Run("plan", func(t *testing.T) {
+		root, st, plan := setup(t)
+		if len(plan.anchors) < 2 || plan.anchors[0].path != st.Root {
+			t.Fatalf("anchors %+v: want the root and at least one below it", plan.anchors)
+		}
+		var got, want []string
+		for _, c := range plan.checks {
+			if filepath.IsAbs(c.path) {
+				t.Errorf("check %+v: an absolute path", c)
+			}
+			got = append(got, filepath.Join(where(root, plan, c.anchor), c.path))
+		}
+		st.loaded()
+		for _, d := range st.Dirs {
+			want = append(want, filepath.Join(root, d.Rel))
+		}
+		for _, f := range st.Files {
+			want = append(want, filepath.Join(root, f.Rel))
+		}
+		slices.Sort(got)
+		slices.Sort(want)
+		if !slices.Equal(got, want) {
+			t.Errorf("the checks stat\n%s\nwant every directory and file of the state\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+		}
+		if !st.unchanged(t.Context(), 2) {
+			t.Error("the unchanged tree is not unchanged")
+		}
+	})
+
+	for _, tc := range []struct {
+		name   string
+		change func(t *testing.T, root, anchor string)
+	}{
+		{"a log below an anchor appended to", func(t *testing.T, root, anchor string) {
+			f, err := os.OpenFile(firstFile(t, anchor, "server_rank_00000_node_-1.log"), os.O_APPEND|os.O_WRONLY, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer f.Close()
+			if _, err := f.WriteString("x\n"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a file's mtime only", func(t *testing.T, root, anchor string) {
+			p := firstFile(t, anchor, "stats.json")
+			if err := os.Chtimes(p, time.Now(), time.Now()); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a file added to an anchor", func(t *testing.T, root, anchor string) {
+			if err := os.WriteFile(filepath.Join(anchor, "notes.txt"), []byte("x"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a file added deep below an anchor", func(t *testing.T, root, anchor string) {
+			dir := filepath.Dir(firstFile(t, anchor, "server_rank_00000_node_-1.log"))
+			if err := os.WriteFile(filepath.Join(dir, "server_rank_00001_node_-1.log"), nil, 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"an anchor removed", func(t *testing.T, root, anchor string) {
+			if err := os.RemoveAll(anchor); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"an anchor renamed", func(t *testing.T, root, anchor string) {
+			if err := os.Rename(anchor, anchor+"-old"); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a directory deep below an anchor removed", func(t *testing.T, root, anchor string) {
+			if err := os.RemoveAll(filepath.Dir(firstFile(t, anchor, "server_rank_00000_node_-1.log"))); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			root, st, plan := setup(t)
+			if !st.unchanged(t.Context(), 2) {
+				t.Fatal("the unchanged tree is not unchanged")
+			}
+			tc.change(t, root, where(root, plan, int32(len(plan.anchors)-1)))
+			if st.unchanged(t.Context(), 2) {
+				t.Error("the change was not seen")
+			}
+		})
 	}
 }
