@@ -8,6 +8,7 @@ package collector
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"errors"
 	"flag"
@@ -614,5 +615,60 @@ func TestIdleTailWarns(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no %s warning: %+v", WarnIdleSteadyLines, run.Warnings)
+	}
+}
+
+// TestWriteCSVs: the summary holds every run's row, in the snapshot's
+// order; each experiment's CSV holds that experiment's rows; all with
+// the header first, as encoding/csv writes them.
+func TestWriteCSVs(t *testing.T) {
+	root, out := t.TempDir(), t.TempDir()
+	for i, exp := range []string{"a", "b", "a", "b", "a", "=cmd|' /C calc'!A0"} {
+		mustWrite(t, synthtree.Run{Experiment: exp, Model: synthtree.Models[i], TP: 1, PP: 1, DP: 1, Spec: "none",
+			EngineInputTPS: 100, EngineOutputTPS: 1000 + float64(i), Mixed: 3, Steady: 10, JobID: 7 + i}, root)
+	}
+	res := collect(t, Options{Root: root})
+	w, err := Write(res, WriteOptions{OutDir: out})
+	if err != nil {
+		t.Fatal(err)
+	}
+	runs := res.Snapshots[0].Runs
+	want := func(keep func(snapshot.Run) bool) string {
+		var b strings.Builder
+		cw := csv.NewWriter(&b)
+		cw.Write(append(append([]string(nil), SeedColumns...), ExtraColumns...))
+		for _, r := range runs {
+			if keep(r) {
+				cw.Write(csvRow(res.Report.Root, r))
+			}
+		}
+		cw.Flush()
+		return b.String()
+	}
+	exps := map[string]bool{}
+	for _, r := range runs {
+		exps[r.Experiment] = true
+	}
+	if len(w.CSVs) != 1+len(exps) || len(exps) != 3 {
+		t.Fatalf("wrote %v for experiments %v", w.CSVs, exps)
+	}
+	for i, file := range w.CSVs {
+		got, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keep := func(snapshot.Run) bool { return true }
+		if i > 0 {
+			var exp string
+			for e := range exps {
+				if strings.HasSuffix(file, "."+slug(e)+".csv") {
+					exp = e
+				}
+			}
+			keep = func(r snapshot.Run) bool { return r.Experiment == exp }
+		}
+		if w := want(keep); string(got) != w {
+			t.Errorf("%s: %d bytes, want %d:\n%.400s", file, len(got), len(w), got)
+		}
 	}
 }
