@@ -2,6 +2,7 @@ package collector
 
 import (
 	"bytes"
+	"context"
 	"encoding/gob"
 	"fmt"
 	"io/fs"
@@ -428,4 +429,44 @@ func TestUnchangedAnchored(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzLoadState: whatever the state file holds, loading it and using it
+// for a walk and for the stat-only check never panics.
+func FuzzLoadState(f *testing.F) {
+	root, out := f.TempDir(), f.TempDir()
+	if err := synthtree.Generate(root, 3, 5, 1); err != nil {
+		f.Fatal(err)
+	}
+	opt := Options{Root: root, CacheFile: filepath.Join(out, DefaultCacheName), StateFile: filepath.Join(out, DefaultStateName), OutputKey: "out"}
+	res, err := Collect(context.Background(), opt)
+	if err != nil {
+		f.Fatal(err)
+	}
+	w, err := Write(res, WriteOptions{OutDir: out, Force: true})
+	if err != nil {
+		f.Fatal(err)
+	}
+	if err := res.SaveState(w, "tables"); err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(opt.StateFile)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add([]byte(stateFormat))
+	dir := f.TempDir()
+	f.Fuzz(func(t *testing.T, data []byte) {
+		file := filepath.Join(dir, "state")
+		if err := os.WriteFile(file, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		st := loadState(file)
+		if st == nil {
+			return
+		}
+		st.unchanged(context.Background(), 2)
+		st.dirMap()
+	})
 }
