@@ -207,3 +207,48 @@ func TestTimelineDownsample(t *testing.T) {
 		t.Errorf("T = %v", ts)
 	}
 }
+
+// TestTimelineHundredths: the sums over data-parallel engines and the means
+// over a bucket are rounded to hundredths, so that the binary noise of
+// adding one-decimal values (0.1 + 0.2 = 0.30000000000000004) does not
+// reach the snapshot. The headline metrics keep full precision.
+func TestTimelineHundredths(t *testing.T) {
+	kv := func(v float64) *float64 { return &v }
+	// two engines a line: 0.1 + 0.2 prompt, 0.7 + 0.2 generation
+	var lines []StatsLine
+	for i := range 5 {
+		at := fmt.Sprintf("02-05 15:00:%02d", 10*i)
+		lines = append(lines,
+			StatsLine{Engine: 0, Time: at, PromptTPS: 0.1, GenerationTPS: 0.7, KVCacheUsagePct: kv(10.1)},
+			StatsLine{Engine: 1, Time: at, PromptTPS: 0.2, GenerationTPS: 0.2, KVCacheUsagePct: kv(10.2)})
+	}
+	got := Summarize(lines)
+	if len(got.Timeline) != 5 {
+		t.Fatalf("%d points, want 5", len(got.Timeline))
+	}
+	for _, p := range got.Timeline {
+		if p.PromptTPS != 0.3 || p.GenerationTPS != 0.9 || p.KVCacheUsagePct == nil || *p.KVCacheUsagePct != 10.15 {
+			t.Errorf("point %+v (kv %v): want 0.3, 0.9 and kv 10.15", p, *p.KVCacheUsagePct)
+		}
+	}
+	if a, b := 0.1, 0.2; a+b == 0.3 {
+		t.Fatal("the noise this test is about is gone from float64")
+	}
+	// buckets of three one-engine samples: 1.0, 1.0, 2.0 → 1.33
+	lines = nil
+	for i := range 3 * MaxTimelinePoints {
+		lines = append(lines, StatsLine{Engine: -1, Time: fmt.Sprintf("02-05 %02d:%02d:%02d", 10+i/360, i/6%60, i%6*10), GenerationTPS: float64(1 + i%3/2)})
+	}
+	got = Summarize(lines)
+	if len(got.Timeline) != MaxTimelinePoints {
+		t.Fatalf("%d points, want %d", len(got.Timeline), MaxTimelinePoints)
+	}
+	for _, p := range got.Timeline {
+		if p.GenerationTPS != 1.33 {
+			t.Fatalf("point %+v: want the mean of 1, 1, 2 as 1.33", p)
+		}
+	}
+	if want := (1.0 + 1 + 2) / 3; got.EngineOutputTPS == nil || *got.EngineOutputTPS != want {
+		t.Errorf("engine output %v, want the unrounded mean %v", got.EngineOutputTPS, want)
+	}
+}
