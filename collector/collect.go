@@ -210,6 +210,9 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 				}
 				// assemble is pure: done here, it runs in parallel too
 				rec := assemble(p, opt.Resolver, opt.GPUsPerNode)
+				if opt.CacheFile == "" {
+					rec.Parsed = nil // only the cache needs it
+				}
 				mu.Lock()
 				results[j.i] = rec
 				n := len(results)
@@ -252,6 +255,11 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 		if err := next.save(opt.CacheFile); err != nil {
 			rep.CacheError = err.Error()
 		}
+	}
+	// The parsed runs (a timeline each, in the cache's form) are not
+	// needed past the cache: let them go before the snapshot is built.
+	for _, r := range recs {
+		r.Parsed = nil
 	}
 
 	recs, merged := dedup(recs)
