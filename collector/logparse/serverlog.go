@@ -117,7 +117,9 @@ type LogScanner struct {
 const scannerBuf = maxLineBytes
 
 // Summary parses a server log like ParseServerLog and summarizes its stats
-// lines like Summarize.
+// lines like Summarize. The summary's Throughput.Timeline lives in sc's
+// buffers, as bufio.Scanner's tokens do: it is valid until sc's next
+// Summary, so copy what must outlive that.
 func (sc *LogScanner) Summary(r io.Reader) (*LogSummary, error) {
 	if len(sc.buf) < scannerBuf {
 		sc.buf = make([]byte, scannerBuf)

@@ -120,7 +120,7 @@ type summarizer struct {
 	tags    []lineTag // of every stats line, in log order
 	lines   []sample  // of every stats line, in log order
 	samples []sample  // intervals summed over engines, or the aggregated lines
-	ts      []float64
+	tl      timelineBuf
 	ids     []int // lines per engine id, then lines seen so far (samplesOf)
 	// clocks holds the clock of the last timestamp read; a clock depends
 	// on the timestamp alone, so it holds from one log to the next.
@@ -205,7 +205,7 @@ func (sm *summarizer) finish(samples []sample, engines int) Throughput {
 	case t.Mixed > 0:
 		t.EngineOutputTPS = ptr(mixGen / float64(t.Mixed))
 	}
-	t.Timeline, sm.ts = timeline(samples, sm.ts[:0])
+	t.Timeline = timeline(samples, &sm.tl)
 	return t
 }
 
@@ -319,14 +319,25 @@ func (s *sample) add(l *sample) {
 	}
 }
 
+// timelineBuf is the memory of a timeline, kept from one log to the next
+// by a LogScanner: a collect summarizes thousands of logs, and the points
+// were a fifth of the bytes it allocated.
+type timelineBuf struct {
+	ts     []float64 // scratch: every sample's time
+	pts    []TimelinePoint
+	counts []int     // what the points' Running and Waiting point to
+	kvs    []float64 // what their KVCacheUsagePct points to
+}
+
 // timeline turns samples into points, averaging buckets of consecutive
-// samples down to MaxTimelinePoints.
-// ts is scratch space, returned for reuse.
-func timeline(samples []sample, ts []float64) ([]TimelinePoint, []float64) {
+// samples down to MaxTimelinePoints. The points live in buf until the next
+// call with it.
+func timeline(samples []sample, buf *timelineBuf) []TimelinePoint {
 	if len(samples) == 0 {
-		return nil, ts
+		return nil
 	}
-	ts = append(ts[:0], make([]float64, len(samples))...)
+	ts := append(buf.ts[:0], make([]float64, len(samples))...)
+	buf.ts = ts
 	// Times are nanoseconds since 0000-01-01 UTC (time.Parse's year 0),
 	// the arithmetic time.Time would do, without its cost per sample.
 	var first, prev int64
@@ -363,10 +374,14 @@ func timeline(samples []sample, ts []float64) ([]TimelinePoint, []float64) {
 	}
 	per := (len(samples) + MaxTimelinePoints - 1) / MaxTimelinePoints
 	n := (len(samples) + per - 1) / per
-	out := make([]TimelinePoint, 0, n)
-	// the points' optional values, one allocation each
-	counts := make([]int, 0, 2*n)
-	kvs := make([]float64, 0, n)
+	// The points' optional values point into counts and kvs, which hold
+	// all of them: they must not grow while the points are made.
+	if cap(buf.pts) < n {
+		buf.pts = make([]TimelinePoint, 0, n)
+		buf.counts = make([]int, 0, 2*n)
+		buf.kvs = make([]float64, 0, n)
+	}
+	out, counts, kvs := buf.pts[:0], buf.counts[:0], buf.kvs[:0]
 	for i := 0; i < len(samples); i += per {
 		bucket := samples[i:min(i+per, len(samples))]
 		p := TimelinePoint{T: ts[i]}
@@ -406,7 +421,7 @@ func timeline(samples []sample, ts []float64) ([]TimelinePoint, []float64) {
 		}
 		out = append(out, p)
 	}
-	return out, ts
+	return out
 }
 
 // centi rounds a timeline value to hundredths. vLLM logs throughput and
