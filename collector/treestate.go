@@ -493,8 +493,8 @@ type statCheck struct {
 }
 
 // Anchors. A stat costs the kernel a dentry lookup per path component,
-// and a directory run tree is deep (the datatrove layout puts a file
-// 13 components below the root), so the check opens the tree's root and
+// and a run tree is deep (the datatrove layout puts a file 13 components
+// below the root), so the check opens the tree's root and
 // the directories that hold many of its entries and stats each entry from
 // the nearest one. An anchor is a directory with at least
 // max(minAnchored, entries/maxAnchors) entries below it and no
