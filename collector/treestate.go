@@ -550,14 +550,40 @@ func (st *treeState) checks() statPlan {
 	// is the anchor itself
 	anchor := make([]int32, len(dirs))
 	base := make([]string, len(dirs))
+	// The paths are written one after another into one string, as the
+	// state's names are read (pathStats.GobDecode): one allocation instead
+	// of one a check. A path is at most its path below the root, which
+	// bounds the whole (and past the bound, the builder grows: the paths
+	// already taken keep the old bytes).
+	pathLen := make([]int, len(dirs))
+	bound := 0
+	for i, d := range dirs {
+		pathLen[i] = len(d.Name)
+		if d.Parent >= 0 {
+			pathLen[i] += pathLen[d.Parent] + 1
+		}
+		bound += pathLen[i]
+	}
+	for _, f := range files {
+		bound += len(f.Name)
+		if f.Parent >= 0 {
+			bound += pathLen[f.Parent] + 1
+		}
+	}
+	var arena strings.Builder
+	arena.Grow(bound)
 	where := func(parent int32, name string) (int32, string) {
-		if parent < 0 {
-			return 0, filepath.FromSlash(name) // name is the path below the root
+		a, b := int32(0), "" // a parent of -1: name is the path below the root
+		if parent >= 0 {
+			a, b = anchor[parent], base[parent]
 		}
-		if base[parent] == "" {
-			return anchor[parent], filepath.FromSlash(name)
+		start := arena.Len()
+		if b != "" {
+			arena.WriteString(b)
+			arena.WriteByte(filepath.Separator)
 		}
-		return anchor[parent], joinPath(base[parent], filepath.FromSlash(name))
+		arena.WriteString(filepath.FromSlash(name))
+		return a, arena.String()[start:]
 	}
 	file := func(f pathStat) {
 		a, p := where(f.Parent, f.Name)
