@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -24,6 +23,7 @@ import (
 
 	"github.com/lineup-dev/lineup/collector/snapshot"
 	"github.com/lineup-dev/lineup/launcher/rundir"
+	"github.com/lineup-dev/lineup/launcher/slurmtest"
 )
 
 var standIns struct {
@@ -85,42 +85,8 @@ func slurmSweep(t *testing.T, src string) (cfg, wd string) {
 	t.Helper()
 	wd = t.TempDir()
 	cfg = writeConfig(t, wd, src)
-	t.Cleanup(func() { cancelJobs(t, wd) })
+	t.Cleanup(func() { slurmtest.CancelJobs(t, wd) })
 	return cfg, wd
-}
-
-// cancelJobs scancels every job recorded under wd.
-func cancelJobs(t *testing.T, wd string) {
-	var ids []string
-	filepath.WalkDir(wd, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Name() == rundir.ManifestFile {
-			if m, err := rundir.ReadManifest(filepath.Dir(p)); err == nil {
-				for _, s := range m.Submissions {
-					if s.Executor == "slurm" {
-						ids = append(ids, s.JobID)
-					}
-				}
-			}
-		}
-		return nil
-	})
-	if len(ids) == 0 {
-		return
-	}
-	if out, err := exec.Command("scancel", ids...).CombinedOutput(); err != nil {
-		t.Logf("scancel %v: %v %s", ids, err, out)
-	}
-	// Wait until the jobs are gone: a cancelled job still writes its
-	// status.json, which would race with the removal of the temp dir.
-	deadline := time.Now().Add(30 * time.Second)
-	for time.Now().Before(deadline) {
-		alive, err := (&Slurm{}).Alive(context.Background(), ids)
-		if err != nil || len(alive) == 0 {
-			return
-		}
-		time.Sleep(250 * time.Millisecond)
-	}
-	t.Logf("jobs %v still alive 30 s after scancel", ids)
 }
 
 func launch(t *testing.T, o Options) *Summary {

@@ -29,7 +29,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io/fs"
 	"maps"
 	"math"
 	"os"
@@ -45,6 +44,7 @@ import (
 	"github.com/lineup-dev/lineup/collector/snapshot/snapshottest"
 	"github.com/lineup-dev/lineup/launcher"
 	"github.com/lineup-dev/lineup/launcher/rundir"
+	"github.com/lineup-dev/lineup/launcher/slurmtest"
 	"github.com/lineup-dev/lineup/site/browsertest"
 	"github.com/lineup-dev/lineup/site/diff"
 )
@@ -128,7 +128,7 @@ func TestEndToEnd(t *testing.T) {
 		t.Fatal("testdata/e2e/sweep.yaml has no `output-dir: results` line to redirect")
 	}
 	writeFile(t, "sweep-next.yaml", next)
-	t.Cleanup(func() { cancelJobs(t, wd) })
+	t.Cleanup(func() { slurmtest.CancelJobs(t, wd) })
 
 	// 1. Submit both sweeps; the jobs take the environment of their sbatch.
 	for _, s := range []struct {
@@ -285,42 +285,6 @@ func waitSweeps(t *testing.T, limit time.Duration, configs ...string) []launcher
 		}
 		time.Sleep(2 * time.Second)
 	}
-}
-
-// cancelJobs scancels every SLURM job recorded under dir and waits until
-// they are gone (a cancelled job still writes its status.json, which would
-// race with the removal of the temporary directory).
-func cancelJobs(t *testing.T, dir string) {
-	var ids []string
-	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err == nil && d.Name() == rundir.ManifestFile {
-			if m, err := rundir.ReadManifest(filepath.Dir(p)); err == nil {
-				for _, s := range m.Submissions {
-					if s.Executor == "slurm" {
-						ids = append(ids, s.JobID)
-					}
-				}
-			}
-		}
-		return nil
-	})
-	if len(ids) == 0 {
-		return
-	}
-	ctx := context.Background()
-	alive, err := (&launcher.Slurm{}).Alive(ctx, ids)
-	if err != nil || len(alive) == 0 {
-		return
-	}
-	if out, err := exec.Command("scancel", slices.Collect(maps.Keys(alive))...).CombinedOutput(); err != nil {
-		t.Logf("scancel: %v %s", err, out)
-	}
-	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(250 * time.Millisecond) {
-		if alive, err := (&launcher.Slurm{}).Alive(ctx, ids); err != nil || len(alive) == 0 {
-			return
-		}
-	}
-	t.Logf("jobs %v still alive 30 s after scancel", ids)
 }
 
 type collected struct {
