@@ -3,6 +3,8 @@ package logparse
 import (
 	"bytes"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -162,6 +164,22 @@ func BenchmarkParseOutFile(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		if _, err := ParseServerLog(bytes.NewReader(data)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkParseStatsJSON: the layout reference's stats.json of a
+// one-task run (§5a), which every finished datatrove run has.
+func BenchmarkParseStatsJSON(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join("testdata", "stats_5a_tasks1.json"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := ParseStatsJSON("stats.json", data); err != nil {
 			b.Fatal(err)
 		}
 	}

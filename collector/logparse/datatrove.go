@@ -251,89 +251,99 @@ func toInt64(v float64) (int64, error) {
 	return int64(v), nil
 }
 
-// The shapes a datatrove stats.json takes are read by a small scanner of
-// valid JSON; whatever it cannot vouch for decoding exactly as
-// encoding/json would (escaped or case-variant keys, a repeated field,
-// values of another type) sends the document, or the value, through
-// encoding/json, which also words the errors. encoding/json costs ~40 µs
-// a file in reflection; a collect reads thousands.
+// The shapes a datatrove stats.json takes are read in one strict pass
+// (jsonValidator); whatever it cannot vouch for decoding exactly as
+// encoding/json would (invalid JSON, escaped or case-variant keys, a
+// repeated field, values of another type) sends the document, or the
+// value, through encoding/json, which also words the errors. encoding/json
+// costs ~40 µs a file in reflection; a collect reads thousands.
 
 // scanStatsEntries decodes data as []statsEntry would be, for a valid
-// array of objects whose name, time_stats and stats members are plain.
+// array of objects whose name, time_stats and stats members are plain. It
+// reads the document in one strict pass: whatever is not valid JSON, like
+// whatever it cannot vouch for, reports false.
 func scanStatsEntries(data []byte) ([]statsEntry, bool) {
-	if !json.Valid(data) {
-		return nil, false
-	}
-	sc := jsonScanner{b: data}
-	sc.ws()
-	if !sc.peek('[') {
-		return nil, false
-	}
+	v := jsonValidator{b: data}
+	v.ws()
 	var entries []statsEntry
-	done := sc.elements(func(v []byte) bool {
+	ok := v.array(0, func(depth int) bool {
 		var e statsEntry
 		var seen [3]bool
-		ok := objectMembers(v, func(key, val []byte) bool {
+		ok := v.object(depth, func(key []byte, depth int) bool {
 			var ok bool
 			switch {
 			case string(key) == "name" && !seen[0]:
 				seen[0] = true
-				switch {
-				case len(val) < 2 || val[0] != '"':
+				start := v.i
+				if !v.peek('"') || !v.str() {
 					return false
-				case bytes.IndexByte(val, '\\') >= 0: // emoji escapes: unquoted as encoding/json does
+				}
+				val := data[start:v.i]
+				if bytes.IndexByte(val, '\\') >= 0 { // emoji escapes: unquoted as encoding/json does
 					return json.Unmarshal(val, &e.Name) == nil
 				}
 				e.Name = string(val[1 : len(val)-1])
 			case string(key) == "time_stats" && !seen[1]:
 				seen[1] = true
-				e.TimeStats, ok = rawMap(val)
+				e.TimeStats, ok = v.rawMap(depth)
 				return ok
 			case string(key) == "stats" && !seen[2]:
 				seen[2] = true
-				e.Stats, ok = rawMap(val)
+				e.Stats, ok = v.rawMap(depth)
 				return ok
 			case strings.EqualFold(string(key), "name"), strings.EqualFold(string(key), "time_stats"), strings.EqualFold(string(key), "stats"):
 				return false // encoding/json matches these too, case-insensitively
+			default:
+				return v.value(depth)
 			}
 			return true
 		})
 		entries = append(entries, e)
 		return ok
 	})
-	return entries, done
+	v.ws()
+	return entries, ok && v.i == len(data)
 }
 
-// rawMap decodes an object as map[string]json.RawMessage would be (null:
-// nil), keys without escapes.
-func rawMap(v []byte) (map[string]json.RawMessage, bool) {
-	if string(v) == "null" {
+// rawMap decodes the value at the validator as map[string]json.RawMessage
+// would be: null is nil; an object's keys must be without escapes.
+func (v *jsonValidator) rawMap(depth int) (map[string]json.RawMessage, bool) {
+	if v.literal("null") {
 		return nil, true
 	}
 	m := map[string]json.RawMessage{}
-	return m, objectMembers(v, func(key, val []byte) bool {
-		m[string(key)] = val
+	return m, v.object(depth, func(key []byte, depth int) bool {
+		start := v.i
+		if !v.value(depth) {
+			return false
+		}
+		m[string(key)] = v.b[start:v.i]
 		return true
 	})
 }
 
-// scanTotal finds the "total" member of a valid object, as decoding into
-// struct{ Total json.RawMessage } would (the last one wins).
-func scanTotal(v []byte) ([]byte, bool) {
-	if !json.Valid(v) {
-		return nil, false
-	}
+// scanTotal finds the "total" member of an object, as decoding into
+// struct{ Total json.RawMessage } would (the last one wins); anything else,
+// invalid JSON included, reports false.
+func scanTotal(raw []byte) ([]byte, bool) {
+	v := jsonValidator{b: raw}
+	v.ws()
 	var total []byte
-	ok := objectMembers(v, func(key, val []byte) bool {
+	ok := v.object(0, func(key []byte, depth int) bool {
+		start := v.i
+		if !v.value(depth) {
+			return false
+		}
 		switch {
 		case string(key) == "total":
-			total = val
+			total = raw[start:v.i]
 		case strings.EqualFold(string(key), "total"):
 			return false
 		}
 		return true
 	})
-	return total, ok && total != nil
+	v.ws()
+	return total, ok && v.i == len(raw) && total != nil
 }
 
 // isJSONNumber reports whether b is exactly one JSON number literal.
@@ -374,113 +384,4 @@ func isJSONNumber(b []byte) bool {
 		}
 	}
 	return i == len(b)
-}
-
-// jsonScanner walks JSON already known to be valid.
-type jsonScanner struct {
-	b []byte
-	i int
-}
-
-func (s *jsonScanner) ws() {
-	for s.i < len(s.b) && (s.b[s.i] == ' ' || s.b[s.i] == '\t' || s.b[s.i] == '\n' || s.b[s.i] == '\r') {
-		s.i++
-	}
-}
-
-func (s *jsonScanner) peek(c byte) bool { return s.i < len(s.b) && s.b[s.i] == c }
-
-// value skips one value and returns it.
-func (s *jsonScanner) value() []byte {
-	s.ws()
-	start := s.i
-	if s.i >= len(s.b) {
-		return nil
-	}
-	switch s.b[s.i] {
-	case '"':
-		s.str()
-	case '{', '[':
-		depth := 0
-		for s.i < len(s.b) {
-			switch s.b[s.i] {
-			case '"':
-				s.str()
-				continue
-			case '{', '[':
-				depth++
-			case '}', ']':
-				depth--
-			}
-			s.i++
-			if depth == 0 {
-				break
-			}
-		}
-	default: // a number, true, false or null
-		for s.i < len(s.b) && !strings.ContainsRune(",:}] \t\n\r", rune(s.b[s.i])) {
-			s.i++
-		}
-	}
-	return s.b[start:min(s.i, len(s.b))]
-}
-
-// str skips the string at the scanner.
-func (s *jsonScanner) str() {
-	s.i++
-	for s.i < len(s.b) && s.b[s.i] != '"' {
-		if s.b[s.i] == '\\' {
-			s.i++
-		}
-		s.i++
-	}
-	s.i++
-}
-
-// elements calls f with each element of the array at the scanner.
-func (s *jsonScanner) elements(f func([]byte) bool) bool {
-	s.i++ // '['
-	for {
-		s.ws()
-		if s.peek(']') {
-			return true
-		}
-		if !f(s.value()) {
-			return false
-		}
-		s.ws()
-		if s.peek(',') {
-			s.i++
-		}
-	}
-}
-
-// objectMembers calls f with each member of the valid object v; keys with
-// escapes, and values that are not objects, end it with false.
-func objectMembers(v []byte, f func(key, val []byte) bool) bool {
-	s := jsonScanner{b: v}
-	s.ws()
-	if !s.peek('{') {
-		return false
-	}
-	s.i++
-	for {
-		s.ws()
-		if s.peek('}') {
-			return true
-		}
-		k := s.value()
-		if len(k) < 2 || bytes.IndexByte(k, '\\') >= 0 {
-			return false
-		}
-		s.ws()
-		s.i++ // ':'
-		if !f(k[1:len(k)-1], s.value()) {
-			return false
-		}
-		s.ws()
-		if s.peek(',') {
-			s.i++
-		}
-	}
 }
