@@ -102,11 +102,11 @@ type fileState struct {
 	Follow      bool
 }
 
-func encodeEntries(entries []fs.DirEntry) string {
+func encodeEntries(entries []dirEntry) string {
 	var b strings.Builder
 	for _, e := range entries {
 		t := byte('o')
-		switch m := e.Type(); {
+		switch m := e.typ; {
 		case m.IsDir():
 			t = 'd'
 		case m&fs.ModeSymlink != 0:
@@ -115,26 +115,20 @@ func encodeEntries(entries []fs.DirEntry) string {
 			t = 'f'
 		}
 		b.WriteByte(t)
-		b.WriteString(e.Name())
+		b.WriteString(e.name)
 		b.WriteByte(0)
 	}
 	return b.String()
 }
 
-// dirEntry is a remembered directory entry; Info reads the file's current
-// metadata, as os.ReadDir's entries do.
+// dirEntry is a directory entry, as the walk listed it or remembers it.
 type dirEntry struct {
-	dir, name string
-	typ       fs.FileMode
+	name string
+	typ  fs.FileMode // the type bits only, as fs.DirEntry.Type
 }
 
-func (e dirEntry) Name() string               { return e.name }
-func (e dirEntry) IsDir() bool                { return e.typ.IsDir() }
-func (e dirEntry) Type() fs.FileMode          { return e.typ }
-func (e dirEntry) Info() (fs.FileInfo, error) { return os.Lstat(joinPath(e.dir, e.name)) }
-
-func (d dirState) entries(dir string) []fs.DirEntry {
-	out := make([]fs.DirEntry, 0, strings.Count(d.Entries, "\x00"))
+func (d dirState) entries() []dirEntry {
+	out := make([]dirEntry, 0, strings.Count(d.Entries, "\x00"))
 	for s := d.Entries; s != ""; {
 		i := strings.IndexByte(s, 0)
 		if i < 1 {
@@ -149,7 +143,7 @@ func (d dirState) entries(dir string) []fs.DirEntry {
 		case 'f':
 			typ = 0
 		}
-		out = append(out, dirEntry{dir: dir, name: s[1:i], typ: typ})
+		out = append(out, dirEntry{name: s[1:i], typ: typ})
 		s = s[i+1:]
 	}
 	return out

@@ -97,6 +97,7 @@ type walker struct {
 	now  time.Time
 	// found, when set, is called with every run directory as it is found.
 	found func(*runDir) error
+	buf   []byte // the directory listings' read buffer
 }
 
 // discover walks root and returns its run directories (in path order) and
@@ -137,41 +138,42 @@ func walkTree(ctx context.Context, root, prefix string, prev map[string]dirState
 	if !fi.IsDir() {
 		return nil, fmt.Errorf("results root %s: not a directory", root)
 	}
-	w := &walker{root: abs, prefix: prefix, entered: map[string]bool{}, prev: prev, now: time.Now(), found: found}
+	w := &walker{root: abs, prefix: prefix, entered: map[string]bool{}, prev: prev, now: time.Now(), found: found, buf: make([]byte, 8192)}
 	if record {
 		w.next = &treeState{Root: abs, Complete: true, Dirs: make([]dirState, 0, len(prev))}
 	}
-	if err := w.walk(ctx, abs, ".", real); err != nil {
+	d := openWalkDir(nil, "", abs)
+	defer d.close()
+	if err := w.walk(ctx, d, ".", real); err != nil {
 		return nil, err
 	}
 	return w, nil
 }
 
-// readDir lists dir (rel from the root): from the last walk's listing when
+// readDir lists d (rel from the root): from the last walk's listing when
 // the directory's mtime says no entry was added, removed or renamed since.
-func (w *walker) readDir(dir, rel string) ([]fs.DirEntry, error) {
+func (w *walker) readDir(d *walkDir, rel string) ([]dirEntry, error) {
 	if w.prev == nil && w.next == nil {
-		return os.ReadDir(dir)
+		return d.readDir(w.buf)
 	}
-	fi, err := os.Stat(dir)
+	mt, err := d.mtime()
 	if err != nil {
 		w.incomplete()
 		return nil, err
 	}
-	mt := fi.ModTime()
-	if d, ok := w.prev[rel]; ok && d.MTime == mt.UnixNano() {
+	if ds, ok := w.prev[rel]; ok && ds.MTime == mt {
 		if w.next != nil {
-			w.next.Dirs = append(w.next.Dirs, d)
+			w.next.Dirs = append(w.next.Dirs, ds)
 		}
-		return d.entries(dir), nil
+		return ds.entries(), nil
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := d.readDir(w.buf)
 	switch {
 	case w.next == nil:
-	case err != nil || w.now.Sub(mt) <= racyWindow:
+	case err != nil || w.now.Sub(time.Unix(0, mt)) <= racyWindow:
 		w.incomplete()
 	default:
-		w.next.Dirs = append(w.next.Dirs, dirState{Rel: rel, MTime: mt.UnixNano(), Entries: encodeEntries(entries)})
+		w.next.Dirs = append(w.next.Dirs, dirState{Rel: rel, MTime: mt, Entries: encodeEntries(entries)})
 	}
 	return entries, err
 }
@@ -189,31 +191,36 @@ func (w *walker) skip(rel, format string, args ...any) {
 	w.skipped = append(w.skipped, Skip{Path: rel, Reason: fmt.Sprintf(format, args...)})
 }
 
-func (w *walker) walk(ctx context.Context, dir, rel, real string) error {
+// walk walks the directory d, rel from the root, whose real path (symbolic
+// links resolved) is real.
+func (w *walker) walk(ctx context.Context, d *walkDir, rel, real string) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	w.entered[real] = true
-	entries, err := w.readDir(dir, rel)
+	entries, err := w.readDir(d, rel)
 	if err != nil {
 		w.skip(rel, "cannot read directory: %v", errors.Unwrap(err))
 		return nil
 	}
 	manifest := false
 	for _, e := range entries {
-		if e.Name() == rundir.ManifestFile && !e.IsDir() {
+		if e.name == rundir.ManifestFile && !e.typ.IsDir() {
 			manifest = true
 			break
 		}
 	}
+	dir := d.path
 	base := filepath.Base(dir)
 	switch {
 	case manifest:
-		return w.addRun(dir, rel, joinPath(dir, rundir.InferenceDir), joinRel(rel, rundir.InferenceDir), LayoutLineup, nil)
+		inf := openWalkDir(d, rundir.InferenceDir, joinPath(dir, rundir.InferenceDir))
+		defer inf.close()
+		return w.addRun(d, dir, rel, inf, joinRel(rel, rundir.InferenceDir), LayoutLineup, nil)
 	case base == "inference_logs":
-		return w.addRun(filepath.Dir(dir), path.Dir(rel), dir, rel, "", entries)
+		return w.addRun(nil, filepath.Dir(dir), path.Dir(rel), d, rel, "", entries)
 	case base == "inference" && filepath.Base(filepath.Dir(dir)) == "logs":
-		return w.addRun(filepath.Dir(filepath.Dir(dir)), path.Dir(path.Dir(rel)), dir, rel, "", entries)
+		return w.addRun(nil, filepath.Dir(filepath.Dir(dir)), path.Dir(path.Dir(rel)), d, rel, "", entries)
 	}
 	if len(entries) == 0 {
 		if !ignorableEmpty[base] && rel != "." {
@@ -222,7 +229,7 @@ func (w *walker) walk(ctx context.Context, dir, rel, real string) error {
 		return nil
 	}
 	for _, e := range entries {
-		name := e.Name()
+		name := e.name
 		if strings.HasPrefix(name, ".") {
 			continue // caches, temporary files, .git
 		}
@@ -230,8 +237,8 @@ func (w *walker) walk(ctx context.Context, dir, rel, real string) error {
 		childRel := joinRel(rel, name)
 		childReal := joinPath(real, name)
 		switch {
-		case e.IsDir():
-		case e.Type()&fs.ModeSymlink != 0:
+		case e.typ.IsDir():
+		case e.typ&fs.ModeSymlink != 0:
 			w.incomplete()
 			target, err := filepath.EvalSymlinks(childPath)
 			if err != nil {
@@ -254,7 +261,10 @@ func (w *walker) walk(ctx context.Context, dir, rel, real string) error {
 			w.skip(childRel, "already collected through another path (%s)", childReal)
 			continue
 		}
-		if err := w.walk(ctx, childPath, childRel, childReal); err != nil {
+		child := openWalkDir(d, name, childPath)
+		err := w.walk(ctx, child, childRel, childReal)
+		child.close()
+		if err != nil {
 			return err
 		}
 	}
@@ -284,16 +294,18 @@ func within(dir, target string) bool {
 	return dir == target || strings.HasPrefix(dir, target+string(filepath.Separator))
 }
 
-// addRun lists the files of one run. layout is empty when the path decides
-// between the seed and datatrove layouts. infRel is infDir relative to the
-// root; infEntries, when not nil, is its listing, already read by the walk.
-func (w *walker) addRun(runPath, rel, infDir, infRel string, layout Layout, infEntries []fs.DirEntry) error {
-	r := runDir{Dir: runPath, Rel: rel, LocPath: path.Join(w.prefix, rel), InfDir: infDir, Layout: layout}
+// addRun lists the files of one run, in runPath (rel from the root). run is
+// that directory when the walk is in it (lineup's layout, where run.json is
+// read; nil otherwise); inf is the inference
+// directory, infRel its path from the root, and infEntries, when not nil,
+// its listing, already read by the walk.
+func (w *walker) addRun(run *walkDir, runPath, rel string, inf *walkDir, infRel string, layout Layout, infEntries []dirEntry) error {
+	r := runDir{Dir: runPath, Rel: rel, LocPath: path.Join(w.prefix, rel), InfDir: inf.path, Layout: layout}
 	if layout == LayoutLineup {
-		if fi, err := os.Stat(joinPath(runPath, rundir.ManifestFile)); err == nil {
-			r.Files = append(r.Files, fileRef{Path: joinPath(runPath, rundir.ManifestFile), Rel: "../" + rundir.ManifestFile, Size: fi.Size(), MTime: fi.ModTime().UnixNano()})
+		if size, mtime, _, err := run.stat(rundir.ManifestFile, true); err == nil {
+			r.Files = append(r.Files, fileRef{Path: joinPath(runPath, rundir.ManifestFile), Rel: "../" + rundir.ManifestFile, Size: size, MTime: mtime})
 			if w.next != nil {
-				w.next.Files = append(w.next.Files, fileState{Rel: joinRel(rel, rundir.ManifestFile), Size: fi.Size(), MTime: fi.ModTime().UnixNano(), Follow: true})
+				w.next.Files = append(w.next.Files, fileState{Rel: joinRel(rel, rundir.ManifestFile), Size: size, MTime: mtime, Follow: true})
 			}
 		}
 	} else {
@@ -305,43 +317,49 @@ func (w *walker) addRun(runPath, rel, infDir, infRel string, layout Layout, infE
 		r.Layout = loc.Layout
 	}
 	for _, sub := range []string{"", "slurm_logs", "server_logs"} {
-		dir, relDir := infDir, infRel
+		d, relDir := inf, infRel
 		if sub != "" {
-			dir, relDir = joinPath(infDir, sub), joinRel(infRel, sub)
+			if infEntries != nil && !slices.ContainsFunc(infEntries, func(e dirEntry) bool { return e.name == sub }) {
+				continue // no such subdirectory: save the failing open
+			}
+			d, relDir = openWalkDir(inf, sub, joinPath(inf.path, sub)), joinRel(infRel, sub)
 		}
 		entries, err := infEntries, error(nil)
-		if sub != "" && infEntries != nil && !slices.ContainsFunc(infEntries, func(e fs.DirEntry) bool { return e.Name() == sub }) {
-			continue // no such subdirectory: save the failing open
-		}
 		if sub != "" || entries == nil {
-			entries, err = w.readDir(dir, relDir)
+			entries, err = w.readDir(d, relDir)
 		}
 		if err != nil {
+			if sub != "" {
+				d.close()
+			}
 			if sub == "" && !errors.Is(err, fs.ErrNotExist) {
-				w.skip(rel, "cannot read %s: %v", filepath.Base(infDir), errors.Unwrap(err))
+				w.skip(rel, "cannot read %s: %v", filepath.Base(inf.path), errors.Unwrap(err))
 				return nil
 			}
 			continue
 		}
 		for _, e := range entries {
-			if !wanted(sub, e.Name()) {
+			if !wanted(sub, e.name) {
 				continue
 			}
-			fi, err := e.Info()
-			if err == nil && e.Type()&fs.ModeSymlink != 0 {
+			symlink := e.typ&fs.ModeSymlink != 0
+			if symlink {
 				w.incomplete()
-				fi, err = os.Stat(joinPath(dir, e.Name()))
 			}
-			if err != nil || !fi.Mode().IsRegular() {
+			size, mtime, regular, err := d.stat(e.name, symlink)
+			if err != nil || !regular {
 				continue
 			}
 			if w.next != nil {
-				w.next.Files = append(w.next.Files, fileState{Rel: joinRel(relDir, e.Name()), Size: fi.Size(), MTime: fi.ModTime().UnixNano()})
+				w.next.Files = append(w.next.Files, fileState{Rel: joinRel(relDir, e.name), Size: size, MTime: mtime})
 			}
 			r.Files = append(r.Files, fileRef{
-				Path: joinPath(dir, e.Name()), Rel: joinRel(sub, e.Name()),
-				Size: fi.Size(), MTime: fi.ModTime().UnixNano(),
+				Path: joinPath(d.path, e.name), Rel: joinRel(sub, e.name),
+				Size: size, MTime: mtime,
 			})
+		}
+		if sub != "" {
+			d.close()
 		}
 	}
 	if len(r.Files) == 0 {

@@ -1,0 +1,216 @@
+//go:build linux
+
+package collector
+
+import (
+	"bytes"
+	"io/fs"
+	"os"
+	"slices"
+	"strings"
+	"unsafe"
+
+	"golang.org/x/sys/unix"
+)
+
+// walkDir is a directory the walk is in. Its entries are listed and
+// stat'ed, and its subdirectories opened, relative to its descriptor, which
+// is opened on first use: the kernel then resolves one path component per
+// call instead of every component from the root (13 of them in the
+// original tool's later layout), and os.Open's fcntl on every descriptor
+// is saved. Against os.ReadDir and os.Lstat by absolute path this took the
+// walk of make bench's tree (13,547 directories, 5,801 files) from 125-135
+// to 80-100 ms.
+type walkDir struct {
+	parent *walkDir
+	name   string // relative to parent; the absolute path when parent is nil
+	path   string // absolute, for errors and for the runs' files
+	depth  int
+	fd     int // -1 until opened
+}
+
+// maxHeldDirs bounds the descriptors a walk holds open at once: deeper
+// directories are opened by their absolute path.
+const maxHeldDirs = 128
+
+// openWalkDir returns the directory name below parent (path is its
+// absolute path); with parent nil, path alone. Nothing is opened yet.
+func openWalkDir(parent *walkDir, name, path string) *walkDir {
+	if parent == nil || parent.depth >= maxHeldDirs {
+		return &walkDir{name: path, path: path, fd: -1}
+	}
+	return &walkDir{parent: parent, name: name, path: path, depth: parent.depth + 1, fd: -1}
+}
+
+// at is the descriptor d's name is relative to, opening the parent if
+// needed.
+func (d *walkDir) at() (int, error) {
+	if d.parent == nil {
+		return unix.AT_FDCWD, nil
+	}
+	return d.parent.open()
+}
+
+func (d *walkDir) open() (int, error) {
+	if d.fd >= 0 {
+		return d.fd, nil
+	}
+	at, err := d.at()
+	if err != nil {
+		return -1, err
+	}
+	for {
+		fd, err := unix.Openat(at, d.name, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return -1, &os.PathError{Op: "open", Path: d.path, Err: err}
+		}
+		d.fd = fd
+		return fd, nil
+	}
+}
+
+// close releases the descriptor, if d opened one.
+func (d *walkDir) close() {
+	if d.fd >= 0 {
+		unix.Close(d.fd)
+		d.fd = -1
+	}
+}
+
+// mtime is the directory's modification time (UnixNano), following a
+// symbolic link to it as os.Stat does.
+func (d *walkDir) mtime() (int64, error) {
+	var st unix.Stat_t
+	var err error
+	if d.fd >= 0 {
+		for err = unix.Fstat(d.fd, &st); err == unix.EINTR; err = unix.Fstat(d.fd, &st) {
+		}
+	} else {
+		var at int
+		if at, err = d.at(); err == nil {
+			err = fstatat(at, d.name, &st, 0)
+		}
+	}
+	if err != nil {
+		return 0, &os.PathError{Op: "stat", Path: d.path, Err: err}
+	}
+	return st.Mtim.Nano(), nil
+}
+
+// stat is os.Lstat (os.Stat with follow) of the entry name: its size,
+// modification time and whether it is a regular file.
+func (d *walkDir) stat(name string, follow bool) (size, mtime int64, regular bool, err error) {
+	fd, err := d.open()
+	if err != nil {
+		return 0, 0, false, err
+	}
+	flags := unix.AT_SYMLINK_NOFOLLOW
+	if follow {
+		flags = 0
+	}
+	var st unix.Stat_t
+	if err := fstatat(fd, name, &st, flags); err != nil {
+		return 0, 0, false, &os.PathError{Op: "lstat", Path: joinPath(d.path, name), Err: err}
+	}
+	return st.Size, st.Mtim.Nano(), st.Mode&unix.S_IFMT == unix.S_IFREG, nil
+}
+
+func fstatat(fd int, name string, st *unix.Stat_t, flags int) error {
+	for {
+		err := unix.Fstatat(fd, name, st, flags)
+		if err != unix.EINTR {
+			return err
+		}
+	}
+}
+
+// readDir lists the directory as os.ReadDir does: sorted by name, without
+// "." and "..", each entry's type from the listing (or an lstat where the
+// file system does not say). buf is the walk's getdents buffer.
+func (d *walkDir) readDir(buf []byte) ([]dirEntry, error) {
+	fd, err := d.open()
+	if err != nil {
+		return nil, err
+	}
+	var names []byte
+	type ent struct {
+		end int // of the name in names
+		typ byte
+	}
+	var ents []ent
+	for {
+		n, err := unix.Getdents(fd, buf)
+		if err == unix.EINTR {
+			continue
+		}
+		if err != nil {
+			return nil, &os.PathError{Op: "readdirent", Path: d.path, Err: err}
+		}
+		if n <= 0 {
+			break
+		}
+		for b := buf[:n]; len(b) >= direntNameOff; {
+			reclen := int(*(*uint16)(unsafe.Pointer(&b[direntReclenOff])))
+			if reclen <= direntNameOff || reclen > len(b) {
+				break
+			}
+			name := b[direntNameOff:reclen]
+			if i := bytes.IndexByte(name, 0); i >= 0 {
+				name = name[:i]
+			}
+			typ := b[direntTypeOff]
+			b = b[reclen:]
+			if len(name) == 0 || string(name) == "." || string(name) == ".." {
+				continue
+			}
+			names = append(names, name...)
+			ents = append(ents, ent{end: len(names), typ: typ})
+		}
+	}
+	all := string(names)
+	out := make([]dirEntry, len(ents))
+	start := 0
+	for i, e := range ents {
+		out[i].name = all[start:e.end]
+		start = e.end
+		switch e.typ {
+		case unix.DT_DIR:
+			out[i].typ = fs.ModeDir
+		case unix.DT_LNK:
+			out[i].typ = fs.ModeSymlink
+		case unix.DT_REG:
+			out[i].typ = 0
+		case unix.DT_UNKNOWN: // the file system does not say: ask
+			var st unix.Stat_t
+			if err := fstatat(fd, out[i].name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
+				out[i].typ = fs.ModeIrregular
+				continue
+			}
+			switch st.Mode & unix.S_IFMT {
+			case unix.S_IFDIR:
+				out[i].typ = fs.ModeDir
+			case unix.S_IFLNK:
+				out[i].typ = fs.ModeSymlink
+			case unix.S_IFREG:
+				out[i].typ = 0
+			default:
+				out[i].typ = fs.ModeIrregular
+			}
+		default:
+			out[i].typ = fs.ModeIrregular
+		}
+	}
+	slices.SortFunc(out, func(a, b dirEntry) int { return strings.Compare(a.name, b.name) })
+	return out, nil
+}
+
+// The layout of struct linux_dirent64: d_ino, d_off (8 bytes each),
+// d_reclen (2), d_type (1), d_name.
+const (
+	direntReclenOff = int(unsafe.Offsetof(unix.Dirent{}.Reclen))
+	direntTypeOff   = int(unsafe.Offsetof(unix.Dirent{}.Type))
+	direntNameOff   = int(unsafe.Offsetof(unix.Dirent{}.Name))
+)
