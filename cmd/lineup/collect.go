@@ -94,10 +94,13 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if os.Getenv("GOGC") == "" {
 		// A collect allocates briskly but keeps little (the runs' records):
-		// collecting garbage a quarter as often took 5-8% off a cold collect
-		// of make bench's 2,000-run tree and raised its peak RSS from 120 to
-		// 135 MB (GOGC=100 against GOGC=400, same binary).
-		defer debug.SetGCPercent(debug.SetGCPercent(400))
+		// collecting garbage an eighth as often as the default took 5-8%
+		// off a cold collect of make bench's 2,000-run tree at GOGC=400,
+		// and another 3-4% at 800 (median of 11 alternating runs: 0.293 ->
+		// 0.282 s). Peak RSS, -no-cache: 92 -> 103 MB at 2,000 runs, 369
+		// -> 440 MB at 10,000; a first collect's (~850 MB at 10,000, while
+		// the cache is encoded) barely moves. Beyond 800 nothing is gained.
+		defer debug.SetGCPercent(debug.SetGCPercent(800))
 	}
 	res, err := collector.Collect(ctx, opt)
 	if err != nil {
