@@ -179,7 +179,7 @@ func parseRun(r *runDir, sc *logparse.LogScanner) *parsedRun {
 			p.problem("file_too_large", "", "%s: %d bytes, more than the %d a %s can be; not read", rel(r, f), f.Size, maxJSONFile, path.Base(f.Rel))
 			return nil, false
 		}
-		data, err := os.ReadFile(f.Path)
+		data, err := readFile(f.Path, f.Size)
 		if err != nil {
 			p.problem("file_unreadable", "", "%s: %v", rel(r, f), unwrapPath(err))
 			return nil, false
@@ -282,7 +282,7 @@ func (p *parsedRun) finished() bool {
 
 func (p *parsedRun) readServerLog(r *runDir, f *fileRef, sc *logparse.LogScanner) {
 	p.ServerLog = f.Rel
-	fh, err := os.Open(f.Path)
+	fh, err := openFile(f.Path)
 	if err != nil {
 		p.problem("server_log_unreadable", "metrics", "%s: %v", rel(r, f), unwrapPath(err))
 		return
@@ -311,7 +311,7 @@ func (p *parsedRun) readServerLog(r *runDir, f *fileRef, sc *logparse.LogScanner
 }
 
 func classify(p *parsedRun, r *runDir, f *fileRef, sc *logparse.LogScanner) (reason, evidence string) {
-	fh, err := os.Open(f.Path)
+	fh, err := openFile(f.Path)
 	if err != nil {
 		p.problem("file_unreadable", "", "%s: %v", rel(r, f), unwrapPath(err))
 		return "", ""
