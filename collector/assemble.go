@@ -129,7 +129,7 @@ func assemble(p *parsedRun, res ModelResolver, gpusPerNode int) *record {
 	run.Totals = totalsOf(p)
 	run.Status = statusOf(p)
 	run.Attempts, rec.JobID, rec.OutPath = attemptsOf(p, run.Status)
-	run.Timeline = p.Throughput.Timeline.points()
+	run.Timeline = p.Throughput.Timeline
 
 	if run.Status.State == snapshot.StateOK {
 		deriveMetrics(p, run, gpusPerNode, warn)

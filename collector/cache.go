@@ -20,7 +20,7 @@ import (
 
 // cacheFormat changes whenever parsedRun or its meaning changes; with the
 // tool version and revision it decides whether a cache file is usable.
-const cacheFormat = "lineup.collect-cache/3"
+const cacheFormat = "lineup.collect-cache/4"
 
 // DefaultCacheName is the cache file's name in the snapshot directory.
 const DefaultCacheName = ".lineup-collect.cache"

@@ -8,6 +8,8 @@ import (
 	"reflect"
 	"strconv"
 	"testing"
+
+	"github.com/lineup-dev/lineup/collector/snapshot"
 )
 
 // A cache of several chunks comes back whole; a cache file that is
@@ -16,7 +18,7 @@ import (
 func TestCacheFile(t *testing.T) {
 	c := newCache()
 	for i := range 2*cacheChunkRuns + 3 {
-		p := &parsedRun{Rel: "run" + strconv.Itoa(i), LogLines: i, Throughput: throughput{Steady: i, Timeline: timeline{T: []float64{0, float64(i)}}}}
+		p := &parsedRun{Rel: "run" + strconv.Itoa(i), LogLines: i, Throughput: throughput{Steady: i, Timeline: snapshot.Timeline{T: []float64{0, float64(i)}}}}
 		c.put("/data/run"+strconv.Itoa(i), "fp"+strconv.Itoa(i), p)
 	}
 	file := filepath.Join(t.TempDir(), DefaultCacheName)
@@ -72,7 +74,7 @@ func TestCacheFile(t *testing.T) {
 
 func FuzzDecodeCache(f *testing.F) {
 	c := newCache()
-	c.put("/d", "fp", &parsedRun{Rel: "r", Throughput: throughput{Timeline: timeline{T: []float64{1}}}})
+	c.put("/d", "fp", &parsedRun{Rel: "r", Throughput: throughput{Timeline: snapshot.Timeline{T: []float64{1}}}})
 	file := filepath.Join(f.TempDir(), "c")
 	if err := c.save(file); err != nil {
 		f.Fatal(err)

@@ -70,11 +70,11 @@ func TestEncodeSnapshotMatchesMarshal(t *testing.T) {
 		{Model: "a/<b>", Config: snapshot.Config{TP: 1, PP: 1}, Status: snapshot.Status{State: "ok"}},
 		{Model: "x\"timeline\": [", Config: snapshot.Config{TP: 2, PP: 1}, Status: snapshot.Status{State: "ok"},
 			Warnings: []snapshot.Warning{{Code: "c", Message: "\n      \"timeline\": ["}},
-			Timeline: []snapshot.TimelinePoint{
-				{T: 0, PromptTPS: 1e-7, GenerationTPS: 1e21, Running: snapshot.Ptr(0)},
-				{T: 10.5, PromptTPS: 123456789.125, GenerationTPS: 0.1, Waiting: snapshot.Ptr(3), KVCacheUsagePc: snapshot.Ptr(99.9)},
-				{T: 1e-9, PromptTPS: math.SmallestNonzeroFloat64, GenerationTPS: math.MaxFloat64, KVCacheUsagePc: snapshot.Ptr(0.0)},
-			},
+			Timeline: snapshot.TimelineOf(
+				snapshot.TimelinePoint{T: 0, PromptTPS: 1e-7, GenerationTPS: 1e21, Running: snapshot.Ptr(0)},
+				snapshot.TimelinePoint{T: 10.5, PromptTPS: 123456789.125, GenerationTPS: 0.1, Waiting: snapshot.Ptr(3), KVCacheUsagePc: snapshot.Ptr(99.9)},
+				snapshot.TimelinePoint{T: 1e-9, PromptTPS: math.SmallestNonzeroFloat64, GenerationTPS: math.MaxFloat64, KVCacheUsagePc: snapshot.Ptr(0.0)},
+			),
 			Attempts: []snapshot.Attempt{{JobID: "1"}}},
 	}
 	odd.Warnings = []snapshot.Warning{{Code: "w", Message: "m"}}

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math"
 	"os"
 	"path"
 	"regexp"
@@ -80,21 +79,15 @@ type startupFacts struct {
 	NonDefaultArgs                                      map[string]string
 }
 
-// timeline is a run's downsampled timeline, column by column; a missing
-// count is -1 and a missing percentage NaN.
-type timeline struct {
-	T, Prompt, Gen   []float64
-	Running, Waiting []int32
-	KV               []float64
-}
-
 // throughput mirrors logparse.Throughput in a cache-safe form.
 type throughput struct {
 	EngineIn, EngineOut    optFloat
 	Engines, Mixed, Steady int
 	SteadyIdle             int
 	UsedSteady             bool
-	Timeline               timeline
+	// Timeline is downsampled to MaxTimelinePoints; the run's snapshot
+	// shares it.
+	Timeline snapshot.Timeline
 }
 
 // outLog is one SLURM .out file of a run: one attempt.
@@ -344,33 +337,42 @@ func throughputOf(t logparse.Throughput) throughput {
 	}
 	pts := downsample(t.Timeline, MaxTimelinePoints)
 	n := len(pts)
-	tl := &out.Timeline
-	if n > 0 {
-		floats := make([]float64, 4*n)
-		counts := make([]int32, 2*n)
-		tl.T, tl.Prompt, tl.Gen, tl.KV = floats[:0:n], floats[n:n:2*n], floats[2*n:2*n:3*n], floats[3*n:3*n:4*n]
-		tl.Running, tl.Waiting = counts[:0:n], counts[n:n:2*n]
+	if n == 0 {
+		return out
 	}
-	for _, pt := range pts {
-		tl.T = append(tl.T, pt.T)
-		tl.Prompt = append(tl.Prompt, pt.PromptTPS)
-		tl.Gen = append(tl.Gen, pt.GenerationTPS)
-		tl.Running = append(tl.Running, optCount(pt.Running))
-		tl.Waiting = append(tl.Waiting, optCount(pt.Waiting))
-		kv := math.NaN()
-		if pt.KVCacheUsagePct != nil {
-			kv = *pt.KVCacheUsagePct
+	// one allocation for each kind of column
+	floats := make([]float64, 4*n)
+	counts := make([]int, 2*n)
+	tl := snapshot.Timeline{
+		T: floats[:n:n], PromptTPS: floats[n : 2*n : 2*n], GenerationTPS: floats[2*n : 3*n : 3*n], KVCacheUsagePct: floats[3*n:],
+		Running: counts[:n:n], Waiting: counts[n:],
+	}
+	var running, waiting, kv bool
+	for i, pt := range pts {
+		tl.T[i], tl.PromptTPS[i], tl.GenerationTPS[i] = pt.T, pt.PromptTPS, pt.GenerationTPS
+		tl.Running[i], tl.Waiting[i], tl.KVCacheUsagePct[i] = -1, -1, -1
+		if pt.Running != nil && *pt.Running >= 0 {
+			tl.Running[i], running = *pt.Running, true
 		}
-		tl.KV = append(tl.KV, kv)
+		if pt.Waiting != nil && *pt.Waiting >= 0 {
+			tl.Waiting[i], waiting = *pt.Waiting, true
+		}
+		if pt.KVCacheUsagePct != nil && *pt.KVCacheUsagePct >= 0 {
+			tl.KVCacheUsagePct[i], kv = *pt.KVCacheUsagePct, true
+		}
 	}
+	// as snapshot.TimelineOf leaves them: a column no sample has is nil
+	if !running {
+		tl.Running = nil
+	}
+	if !waiting {
+		tl.Waiting = nil
+	}
+	if !kv {
+		tl.KVCacheUsagePct = nil
+	}
+	out.Timeline = tl
 	return out
-}
-
-func optCount(p *int) int32 {
-	if p == nil || *p < 0 || *p > math.MaxInt32 {
-		return -1
-	}
-	return int32(*p)
 }
 
 // downsample keeps at most n points, evenly spaced, always the first and
@@ -383,35 +385,6 @@ func downsample[T any](pts []T, n int) []T {
 	last := len(pts) - 1
 	for k := 0; k < n; k++ {
 		out = append(out, pts[(k*last+(n-1)/2)/(n-1)])
-	}
-	return out
-}
-
-// points returns the timeline in snapshot form.
-func (tl *timeline) points() []snapshot.TimelinePoint {
-	if len(tl.T) == 0 {
-		return nil
-	}
-	n := len(tl.T)
-	out := make([]snapshot.TimelinePoint, n)
-	// the points' optional values, one allocation for each kind
-	counts := make([]int, 2*n)
-	kvs := make([]float64, n)
-	for i := range tl.T {
-		p := snapshot.TimelinePoint{T: tl.T[i], PromptTPS: tl.Prompt[i], GenerationTPS: tl.Gen[i]}
-		if v := tl.Running[i]; v >= 0 {
-			counts[2*i] = int(v)
-			p.Running = &counts[2*i]
-		}
-		if v := tl.Waiting[i]; v >= 0 {
-			counts[2*i+1] = int(v)
-			p.Waiting = &counts[2*i+1]
-		}
-		if v := tl.KV[i]; !math.IsNaN(v) {
-			kvs[i] = v
-			p.KVCacheUsagePc = &kvs[i]
-		}
-		out[i] = p
 	}
 	return out
 }

@@ -9,7 +9,6 @@ import (
 	"github.com/go-echarts/go-echarts/v2/opts"
 
 	"github.com/lineup-dev/lineup/collector/catalog"
-	"github.com/lineup-dev/lineup/collector/snapshot"
 )
 
 // chartView is one chart of a page: a container, its ECharts option as
@@ -155,13 +154,13 @@ func modelCharts(mv *modelView, root string) []chartView {
 		}
 		out = append(out, finishChart("chart-configs", label, root, bar))
 	}
-	if mv.Best != nil && len(mv.Best.Run.Timeline) > 0 {
+	if mv.Best != nil && mv.Best.Run.Timeline.Len() > 0 {
 		tl := mv.Best.Run.Timeline
-		gen := make([]opts.LineData, len(tl))
-		prompt := make([]opts.LineData, len(tl))
-		for i, p := range tl {
-			gen[i] = opts.LineData{Value: []float64{round2(p.T), round2(p.GenerationTPS)}}
-			prompt[i] = opts.LineData{Value: []float64{round2(p.T), round2(p.PromptTPS)}}
+		gen := make([]opts.LineData, tl.Len())
+		prompt := make([]opts.LineData, tl.Len())
+		for i, t := range tl.T {
+			gen[i] = opts.LineData{Value: []float64{round2(t), round2(tl.GenerationTPS[i])}}
+			prompt[i] = opts.LineData{Value: []float64{round2(t), round2(tl.PromptTPS[i])}}
 		}
 		line := charts.NewLine()
 		line.SetGlobalOptions(
@@ -178,16 +177,4 @@ func modelCharts(mv *modelView, root string) []chartView {
 	}
 	out = append(out, historyChart(mv, root)...)
 	return out
-}
-
-// timelineSummary is the text beside the timeline chart.
-func timelineSummary(tl []snapshot.TimelinePoint) (steady, mixed int) {
-	for _, p := range tl {
-		if p.PromptTPS > 0 {
-			mixed++
-		} else {
-			steady++
-		}
-	}
-	return steady, mixed
 }

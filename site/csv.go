@@ -106,29 +106,29 @@ func writeRunsCSV(buf *bytes.Buffer, s *snapshot.Snapshot, runs []*snapshot.Run,
 var timelineColumns = []string{"t_seconds", "prompt_tps", "generation_tps", "running", "waiting", "kv_cache_usage_pct"}
 
 // appendTimelineCSV appends the timeline CSV (a run's stats lines) of
-// points to dst. Every cell is a number, which encoding/csv writes as it
+// tl to dst. Every cell is a number, which encoding/csv writes as it
 // is (no quotes, no guard), so the cells are appended straight from
 // strconv, with no string each.
-func appendTimelineCSV(dst []byte, points []snapshot.TimelinePoint) []byte {
+func appendTimelineCSV(dst []byte, tl snapshot.Timeline) []byte {
 	dst = append(dst, strings.Join(timelineColumns, ",")...)
 	dst = append(dst, '\n')
-	for _, p := range points {
-		dst = strconv.AppendFloat(dst, p.T, 'f', -1, 64)
+	for i, t := range tl.T {
+		dst = strconv.AppendFloat(dst, t, 'f', -1, 64)
 		dst = append(dst, ',')
-		dst = strconv.AppendFloat(dst, p.PromptTPS, 'f', -1, 64)
+		dst = strconv.AppendFloat(dst, tl.PromptTPS[i], 'f', -1, 64)
 		dst = append(dst, ',')
-		dst = strconv.AppendFloat(dst, p.GenerationTPS, 'f', -1, 64)
+		dst = strconv.AppendFloat(dst, tl.GenerationTPS[i], 'f', -1, 64)
 		dst = append(dst, ',')
-		if p.Running != nil {
-			dst = strconv.AppendInt(dst, int64(*p.Running), 10)
+		if tl.Running != nil && tl.Running[i] >= 0 {
+			dst = strconv.AppendInt(dst, int64(tl.Running[i]), 10)
 		}
 		dst = append(dst, ',')
-		if p.Waiting != nil {
-			dst = strconv.AppendInt(dst, int64(*p.Waiting), 10)
+		if tl.Waiting != nil && tl.Waiting[i] >= 0 {
+			dst = strconv.AppendInt(dst, int64(tl.Waiting[i]), 10)
 		}
 		dst = append(dst, ',')
-		if p.KVCacheUsagePc != nil {
-			dst = strconv.AppendFloat(dst, *p.KVCacheUsagePc, 'f', -1, 64)
+		if tl.KVCacheUsagePct != nil && tl.KVCacheUsagePct[i] >= 0 {
+			dst = strconv.AppendFloat(dst, tl.KVCacheUsagePct[i], 'f', -1, 64)
 		}
 		dst = append(dst, '\n')
 	}

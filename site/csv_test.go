@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"math"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/lineup-dev/lineup/collector/snapshot"
@@ -13,34 +14,37 @@ import (
 // appendTimelineCSV writes the cells itself; encoding/csv over the same
 // cells is what it must match, for every kind of number a timeline holds.
 func TestAppendTimelineCSVMatchesEncodingCSV(t *testing.T) {
-	points := []snapshot.TimelinePoint{
-		{T: 0, PromptTPS: 0, GenerationTPS: 0},
-		{T: 10.25, PromptTPS: 1234.5, GenerationTPS: 16616, Running: snapshot.Ptr(256), Waiting: snapshot.Ptr(0), KVCacheUsagePc: snapshot.Ptr(41.7)},
-		{T: 1e21, PromptTPS: -3, GenerationTPS: 1e-7, Running: snapshot.Ptr(-1), KVCacheUsagePc: snapshot.Ptr(100.0)},
-		{T: math.NaN(), PromptTPS: math.Inf(1), GenerationTPS: math.Inf(-1), Waiting: snapshot.Ptr(7)},
+	tl := snapshot.Timeline{
+		T:               []float64{0, 10.25, 1e21, math.NaN()},
+		PromptTPS:       []float64{0, 1234.5, -3, math.Inf(1)},
+		GenerationTPS:   []float64{0, 16616, 1e-7, math.Inf(-1)},
+		Running:         []int{-1, 256, -1, -1}, // -1: not stated
+		Waiting:         []int{-1, 0, -1, 7},
+		KVCacheUsagePct: []float64{-1, 41.7, 100, -1},
 	}
-	var want bytes.Buffer
-	w := csv.NewWriter(&want)
-	w.Write(timelineColumns)
 	num := func(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
-	for _, p := range points {
-		w.Write([]string{num(p.T), num(p.PromptTPS), num(p.GenerationTPS), intText(p.Running), intText(p.Waiting), floatText(p.KVCacheUsagePc)})
+	csvOf := func(tl snapshot.Timeline) string {
+		var b bytes.Buffer
+		w := csv.NewWriter(&b)
+		w.Write(timelineColumns)
+		for i := range tl.Len() {
+			p := tl.Point(i)
+			w.Write([]string{num(p.T), num(p.PromptTPS), num(p.GenerationTPS), intText(p.Running), intText(p.Waiting), floatText(p.KVCacheUsagePc)})
+		}
+		w.Flush()
+		return b.String()
 	}
-	w.Flush()
-	for _, pts := range [][]snapshot.TimelinePoint{nil, points[:1], points} {
-		var wantPart bytes.Buffer
-		wp := csv.NewWriter(&wantPart)
-		wp.Write(timelineColumns)
-		for _, p := range pts {
-			wp.Write([]string{num(p.T), num(p.PromptTPS), num(p.GenerationTPS), intText(p.Running), intText(p.Waiting), floatText(p.KVCacheUsagePc)})
+	first := snapshot.Timeline{T: tl.T[:1], PromptTPS: tl.PromptTPS[:1], GenerationTPS: tl.GenerationTPS[:1]}
+	for _, part := range []snapshot.Timeline{{}, first, tl} {
+		if got, want := string(appendTimelineCSV(nil, part)), csvOf(part); got != want {
+			t.Errorf("appendTimelineCSV(nil, %d points) =\n%s\nwant (encoding/csv)\n%s", part.Len(), got, want)
 		}
-		wp.Flush()
-		if got := appendTimelineCSV(nil, pts); string(got) != wantPart.String() {
-			t.Errorf("appendTimelineCSV(nil, %d points) =\n%s\nwant (encoding/csv)\n%s", len(pts), got, wantPart.String())
-		}
+	}
+	if !strings.Contains(csvOf(tl), "10.25,1234.5,16616,256,0,41.7\n") {
+		t.Fatalf("the reference CSV lacks the full sample:\n%s", csvOf(tl))
 	}
 	// Appending keeps what dst held.
-	if got := appendTimelineCSV([]byte("x"), points); string(got) != "x"+want.String() {
+	if got := appendTimelineCSV([]byte("x"), tl); string(got) != "x"+csvOf(tl) {
 		t.Errorf("appendTimelineCSV after %q =\n%s", "x", got)
 	}
 }

@@ -24,27 +24,27 @@ import (
 
 // stats builds a timeline from (prompt, generation) tokens/s pairs, one
 // every 10 s as vLLM V1 logs them.
-func stats(pairs ...[2]float64) []snapshot.TimelinePoint {
+func stats(pairs ...[2]float64) snapshot.Timeline {
 	out := make([]snapshot.TimelinePoint, len(pairs))
 	for i, p := range pairs {
 		out[i] = snapshot.TimelinePoint{T: float64(10 * i), PromptTPS: p[0], GenerationTPS: p[1],
 			Running: snapshot.Ptr(200 + i), Waiting: snapshot.Ptr(0), KVCacheUsagePc: snapshot.Ptr(40.5 + float64(i))}
 	}
-	return out
+	return snapshot.TimelineOf(out...)
 }
 
 // seedRates applies the seed's headline method to a timeline: input is the
 // mean prompt throughput of the mixed lines (prompt > 0), output the mean
 // generation throughput of the steady lines (prompt == 0).
-func seedRates(tl []snapshot.TimelinePoint) (in, out *float64) {
+func seedRates(tl snapshot.Timeline) (in, out *float64) {
 	var inSum, outSum float64
 	var mixed, steady int
-	for _, p := range tl {
-		if p.PromptTPS > 0 {
-			inSum += p.PromptTPS
+	for i, prompt := range tl.PromptTPS {
+		if prompt > 0 {
+			inSum += prompt
 			mixed++
 		} else {
-			outSum += p.GenerationTPS
+			outSum += tl.GenerationTPS[i]
 			steady++
 		}
 	}
@@ -57,7 +57,7 @@ func seedRates(tl []snapshot.TimelinePoint) (in, out *float64) {
 	return in, out
 }
 
-func okRun(model string, c snapshot.Config, tl []snapshot.TimelinePoint, gpusPerNode int) snapshot.Run {
+func okRun(model string, c snapshot.Config, tl snapshot.Timeline, gpusPerNode int) snapshot.Run {
 	r := snapshot.Run{Model: model, Config: c, Status: snapshot.Status{State: snapshot.StateOK}, Timeline: tl}
 	in, out := seedRates(tl)
 	r.Metrics.Derive(in, out, c.GPUsPerReplica()*c.DataParallel(), gpusPerNode)

@@ -78,7 +78,7 @@ func hostileRunsSnapshot(model, v string) *snapshot.Snapshot {
 	r1.Startup = &snapshot.Startup{KVCacheTokens: snapshot.Ptr[int64](1_843_200), MaxConcurrency: snapshot.Ptr(900.0),
 		ModelLoadSeconds: snapshot.Ptr(12.4), EngineInitSeconds: snapshot.Ptr(48.9)}
 	r1.Attempts = []snapshot.Attempt{{JobID: v, State: v, Reason: v}, {JobID: "2"}}
-	r1.Timeline = []snapshot.TimelinePoint{{T: 0, GenerationTPS: 1}}
+	r1.Timeline = snapshot.TimelineOf(snapshot.TimelinePoint{T: 0, GenerationTPS: 1})
 	r1.Warnings = []snapshot.Warning{{Code: v, Field: "metrics.output_tps_per_gpu", Message: v},
 		{Code: "c", Field: "metrics.tokens_input_per_sec", Message: v}, {Code: v, Field: "metrics.gpus_for_1b_tokens_per_hour", Message: "m"},
 		{Code: "s", Field: "config.tp", Message: v}}

@@ -320,7 +320,7 @@ func TestModelPage(t *testing.T) {
 	}
 	// The timeline CSV holds every point.
 	tl := readCSV(t, filepath.Join(out, "models", "google-gemma-3-1b-it", "runs", "tp1-pp1-dp1-mns256-mnbt8192-gmu90-bs16.timeline.csv"))
-	if len(tl) != 1+len(r1.Timeline) || tl[3][2] != strconv.FormatFloat(r1.Timeline[2].GenerationTPS, 'f', -1, 64) {
+	if len(tl) != 1+r1.Timeline.Len() || tl[3][2] != strconv.FormatFloat(r1.Timeline.GenerationTPS[2], 'f', -1, 64) {
 		t.Errorf("timeline CSV = %q", tl)
 	}
 	// A model whose runs all failed still has a page, saying so.

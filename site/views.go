@@ -221,7 +221,7 @@ func (mv *modelView) finish(s *snapshot.Snapshot) {
 			rv.label = rv.ID
 		}
 		rv.Env = runEnvironment(s, r)
-		rv.HasTimeline = len(r.Timeline) > 0
+		rv.HasTimeline = r.Timeline.Len() > 0
 		m := &r.Metrics
 		for _, w := range r.Warnings {
 			if rv.Warn == nil {

@@ -3,16 +3,13 @@ package logparse
 import "github.com/lineup-dev/lineup/collector/snapshot"
 
 // SnapshotTimeline converts the timeline to the snapshot's form.
-func (t Throughput) SnapshotTimeline() []snapshot.TimelinePoint {
-	if len(t.Timeline) == 0 {
-		return nil
-	}
-	out := make([]snapshot.TimelinePoint, len(t.Timeline))
+func (t Throughput) SnapshotTimeline() snapshot.Timeline {
+	pts := make([]snapshot.TimelinePoint, len(t.Timeline))
 	for i, p := range t.Timeline {
-		out[i] = snapshot.TimelinePoint{T: p.T, PromptTPS: p.PromptTPS, GenerationTPS: p.GenerationTPS,
+		pts[i] = snapshot.TimelinePoint{T: p.T, PromptTPS: p.PromptTPS, GenerationTPS: p.GenerationTPS,
 			Running: p.Running, Waiting: p.Waiting, KVCacheUsagePc: p.KVCacheUsagePct}
 	}
-	return out
+	return snapshot.TimelineOf(pts...)
 }
 
 // SnapshotStartup converts the start-up facts the snapshot keeps; nil when

@@ -34,10 +34,10 @@ func TestSnapshotConversion(t *testing.T) {
 		Runs:        []snapshot.Run{run},
 	}
 	snapshottest.CheckValue(t, snap)
-	if len(run.Timeline) != len(sum.Timeline) || run.Timeline[3].GenerationTPS != sum.Timeline[3].GenerationTPS || *run.Startup.KVCacheTokens != 33824 {
-		t.Errorf("conversion lost data: %d points, startup %+v", len(run.Timeline), run.Startup)
+	if run.Timeline.Len() != len(sum.Timeline) || run.Timeline.GenerationTPS[3] != sum.Timeline[3].GenerationTPS || *run.Startup.KVCacheTokens != 33824 {
+		t.Errorf("conversion lost data: %d points, startup %+v", run.Timeline.Len(), run.Startup)
 	}
-	if (Startup{}).SnapshotStartup() != nil || (Throughput{}).SnapshotTimeline() != nil {
+	if (Startup{}).SnapshotStartup() != nil || !(Throughput{}).SnapshotTimeline().IsZero() {
 		t.Error("empty facts should convert to nil")
 	}
 }

@@ -86,11 +86,11 @@ const (
 // in its final layout rather than marshalled, compacted by encoding/json
 // and indented again.
 func appendRun(out []byte, r *Run) ([]byte, error) {
-	if len(r.Timeline) == 0 {
+	if r.Timeline.Len() == 0 {
 		return appendRunGeneric(out, r)
 	}
 	stub := *r
-	stub.Timeline = nil
+	stub.Timeline = Timeline{}
 	compact, err := json.Marshal(&stub)
 	if err != nil {
 		return nil, err

@@ -8,7 +8,7 @@ import (
 // appendRun writes the timeline straight in its final layout; it must give
 // exactly what encoding/json and appendIndent give.
 func TestAppendRunMatchesGeneric(t *testing.T) {
-	tl := Timeline{
+	pts := []TimelinePoint{
 		{T: 0, PromptTPS: 3576, GenerationTPS: 9537.75, Running: Ptr(256), KVCacheUsagePc: Ptr(20.5)},
 		{T: 10.5, PromptTPS: 1e-7, GenerationTPS: 1e21, Waiting: Ptr(3)},
 	}
@@ -25,7 +25,7 @@ func TestAppendRunMatchesGeneric(t *testing.T) {
 	withStartup := withBoth
 	withStartup.Startup = &Startup{KVCacheTokens: Ptr(int64(2296576))}
 	for name, r := range map[string]Run{"bare": base, "hostile": hostile, "attempts": withAttempts, "environment": withEnv, "both": withBoth, "startup": withStartup} {
-		for _, timeline := range []Timeline{nil, tl, tl[:1], {{T: 1, PromptTPS: 2, GenerationTPS: 3}}} {
+		for _, timeline := range []Timeline{{}, TimelineOf(pts...), TimelineOf(pts[:1]...), TimelineOf(TimelinePoint{T: 1, PromptTPS: 2, GenerationTPS: 3})} {
 			r.Timeline = timeline
 			got, err := appendRun([]byte("prefix"), &r)
 			if err != nil {
@@ -36,7 +36,7 @@ func TestAppendRunMatchesGeneric(t *testing.T) {
 				t.Fatal(err)
 			}
 			if !bytes.Equal(got, want) {
-				t.Errorf("%s, %d samples:\n got %s\nwant %s", name, len(timeline), got, want)
+				t.Errorf("%s, %d samples:\n got %s\nwant %s", name, timeline.Len(), got, want)
 			}
 		}
 	}

@@ -225,7 +225,7 @@ type Run struct {
 	Label       string       `json:"label,omitempty"`
 	Warnings    []Warning    `json:"warnings,omitempty"`
 	Startup     *Startup     `json:"startup,omitempty"`
-	Timeline    Timeline     `json:"timeline,omitempty"`
+	Timeline    Timeline     `json:"timeline,omitzero"`
 	Attempts    []Attempt    `json:"attempts,omitempty"`
 	Environment *Environment `json:"environment,omitempty"`
 }

@@ -19,13 +19,13 @@ import (
 // present on some samples only.
 func timelineSnapshot() *snapshot.Snapshot {
 	s := minimal()
-	s.Runs[0].Timeline = []snapshot.TimelinePoint{
-		{T: 0, PromptTPS: 3576, GenerationTPS: 9537.75, Running: snapshot.Ptr(256), Waiting: snapshot.Ptr(1700), KVCacheUsagePc: snapshot.Ptr(20.5)},
-		{T: 10, PromptTPS: 0, GenerationTPS: 1e-7, KVCacheUsagePc: snapshot.Ptr(0.0)},
-		{T: 20.5, PromptTPS: 123456789.125, GenerationTPS: 1e21, Running: snapshot.Ptr(0)},
-	}
+	s.Runs[0].Timeline = snapshot.TimelineOf(
+		snapshot.TimelinePoint{T: 0, PromptTPS: 3576, GenerationTPS: 9537.75, Running: snapshot.Ptr(256), Waiting: snapshot.Ptr(1700), KVCacheUsagePc: snapshot.Ptr(20.5)},
+		snapshot.TimelinePoint{T: 10, PromptTPS: 0, GenerationTPS: 1e-7, KVCacheUsagePc: snapshot.Ptr(0.0)},
+		snapshot.TimelinePoint{T: 20.5, PromptTPS: 123456789.125, GenerationTPS: 1e21, Running: snapshot.Ptr(0)},
+	)
 	s.Runs = append(s.Runs, s.Runs[0])
-	s.Runs[1].Timeline = []snapshot.TimelinePoint{{T: 0, PromptTPS: 1, GenerationTPS: 2}}
+	s.Runs[1].Timeline = snapshot.TimelineOf(snapshot.TimelinePoint{T: 0, PromptTPS: 1, GenerationTPS: 2})
 	return s
 }
 
@@ -109,11 +109,11 @@ func TestDecodeV1(t *testing.T) {
 	}
 	for i, r := range raw.Runs {
 		tl := s.Runs[i].Timeline
-		if len(tl) != len(r.Timeline) || len(tl) == 0 {
-			t.Fatalf("run %d: %d samples, want %d", i, len(tl), len(r.Timeline))
+		if tl.Len() != len(r.Timeline) || tl.Len() == 0 {
+			t.Fatalf("run %d: %d samples, want %d", i, tl.Len(), len(r.Timeline))
 		}
 		for j, p := range r.Timeline {
-			got := tl[j]
+			got := tl.Point(j)
 			if got.T != p["t"] || got.PromptTPS != p["prompt_tps"] || got.GenerationTPS != p["generation_tps"] ||
 				got.Running == nil || float64(*got.Running) != p["running"] || got.Waiting == nil || float64(*got.Waiting) != p["waiting"] ||
 				got.KVCacheUsagePc == nil || *got.KVCacheUsagePc != p["kv_cache_usage_pct"] {
@@ -183,16 +183,42 @@ func TestTimelineDecodeErrors(t *testing.T) {
 // float field, not a document no JSON parser reads.
 func TestTimelineRejectsNonFinite(t *testing.T) {
 	for _, bad := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
-		s := timelineSnapshot()
-		s.Runs[0].Timeline[1].GenerationTPS = bad
-		if _, err := snapshot.Marshal(s); err == nil {
-			t.Errorf("Marshal accepted a timeline value %v", bad)
+		for _, col := range []string{"t", "prompt_tps", "generation_tps", "kv_cache_usage_pct"} {
+			s := timelineSnapshot()
+			tl := &s.Runs[0].Timeline
+			map[string][]float64{"t": tl.T, "prompt_tps": tl.PromptTPS, "generation_tps": tl.GenerationTPS, "kv_cache_usage_pct": tl.KVCacheUsagePct}[col][1] = bad
+			if _, err := snapshot.Marshal(s); err == nil && !(col == "kv_cache_usage_pct" && bad < 0) {
+				t.Errorf("Marshal accepted %s %v", col, bad)
+			}
 		}
-		s = timelineSnapshot()
-		s.Runs[0].Timeline[2].KVCacheUsagePc = &bad
-		if _, err := snapshot.Marshal(s); err == nil {
-			t.Errorf("Marshal accepted a KV cache usage %v", bad)
+	}
+}
+
+// A column of another length than t, or a negative count, is refused on
+// both sides.
+func TestTimelineShape(t *testing.T) {
+	s := timelineSnapshot()
+	s.Runs[0].Timeline.Running = s.Runs[0].Timeline.Running[:2]
+	if _, err := snapshot.Marshal(s); err == nil || !strings.Contains(err.Error(), `"running" has 2 values for 3 samples`) {
+		t.Errorf("Marshal of a short column: %v", err)
+	}
+	for _, doc := range []string{
+		`{"t":[0],"prompt_tps":[1],"generation_tps":[2],"running":[-1]}`,
+		`{"t":[0],"prompt_tps":[1],"generation_tps":[2],"kv_cache_usage_pct":[-0.5]}`,
+		`[{"t":0,"prompt_tps":1,"generation_tps":2,"waiting":-3}]`,
+	} {
+		var tl snapshot.Timeline
+		if err := json.Unmarshal([]byte(doc), &tl); err == nil || !strings.Contains(err.Error(), "negative") {
+			t.Errorf("%s: %v, want a negative count refused", doc, err)
 		}
+	}
+	// points in, points out
+	pts := timelineSnapshot().Runs[0].Timeline.Points()
+	if got := snapshot.TimelineOf(pts...).Points(); !reflect.DeepEqual(got, pts) || len(pts) != 3 {
+		t.Errorf("TimelineOf(pts).Points() = %+v, want %+v", got, pts)
+	}
+	if tl := snapshot.TimelineOf(snapshot.TimelinePoint{T: 1}); tl.Running != nil || tl.Waiting != nil || tl.KVCacheUsagePct != nil {
+		t.Errorf("columns no sample has are not nil: %+v", tl)
 	}
 }
 
@@ -218,7 +244,7 @@ func FuzzTimelineUnmarshal(f *testing.F) {
 		if err := json.Unmarshal(b, &back); err != nil {
 			t.Fatalf("re-reading %s: %v", b, err)
 		}
-		if !reflect.DeepEqual(back, tl) && !(len(back) == 0 && len(tl) == 0) {
+		if !reflect.DeepEqual(back, tl) && !(back.Len() == 0 && tl.Len() == 0) {
 			t.Fatalf("round trip changed the timeline:\n got %+v\nwant %+v", back, tl)
 		}
 	})
