@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/term"
+
 	"github.com/lineup-dev/lineup/collector/snapshot"
 )
 
@@ -227,15 +229,12 @@ func PrintSummary(w io.Writer, rep Report) {
 	}
 }
 
-// IsTerminal reports whether w is a character device (a terminal), the
-// only place a progress bar belongs.
+// IsTerminal reports whether w is a terminal, the only place a progress
+// bar belongs. (/dev/null is a character device too: a check of the mode
+// drew the bar into it, on every run of make bench.)
 func IsTerminal(w io.Writer) bool {
 	f, ok := w.(*os.File)
-	if !ok {
-		return false
-	}
-	fi, err := f.Stat()
-	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+	return ok && term.IsTerminal(int(f.Fd()))
 }
 
 // Progress draws a one-line progress bar, at most every 100 ms.
@@ -253,7 +252,9 @@ func NewProgress(w io.Writer) *Progress { return &Progress{w: w, now: time.Now} 
 func (p *Progress) Update(done, total int) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
-	if t := p.now(); done < total && t.Sub(p.last) < 100*time.Millisecond {
+	// Throttled even when done == total: while the walk is still finding
+	// runs, the workers keep up with it and every update is "complete".
+	if t := p.now(); t.Sub(p.last) < 100*time.Millisecond {
 		return
 	} else {
 		p.last = t
