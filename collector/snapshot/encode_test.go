@@ -2,6 +2,7 @@ package snapshot
 
 import (
 	"bytes"
+	"math"
 	"testing"
 )
 
@@ -38,6 +39,29 @@ func TestAppendRunMatchesGeneric(t *testing.T) {
 			if !bytes.Equal(got, want) {
 				t.Errorf("%s, %d samples:\n got %s\nwant %s", name, timeline.Len(), got, want)
 			}
+		}
+	}
+}
+
+// A run that cannot be encoded, in a later batch, fails Encode with the
+// error encoding/json gives, whatever the number of workers; the runs
+// before it are not the document.
+func TestEncodeFailsLate(t *testing.T) {
+	s := &Snapshot{Schema: SchemaV2, ID: "x", Environment: Environment{GPUsPerNode: 8}}
+	for i := range 200 {
+		s.Runs = append(s.Runs, Run{Model: "a/b", Config: Config{TP: 1, PP: 1}, Status: Status{State: StateOK},
+			Timeline: TimelineOf(TimelinePoint{T: float64(i), PromptTPS: 1, GenerationTPS: 2})})
+	}
+	s.Runs[150].Timeline.GenerationTPS[0] = math.Inf(1)
+	_, want := Marshal(s)
+	if want == nil {
+		t.Fatal("Marshal encoded an infinite value")
+	}
+	for _, workers := range []int{1, 2, 5} {
+		var buf bytes.Buffer
+		err := Encode(&buf, s, workers)
+		if err == nil || err.Error() != want.Error() {
+			t.Errorf("Encode with %d workers: %v, want %v", workers, err, want)
 		}
 	}
 }

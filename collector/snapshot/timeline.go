@@ -185,7 +185,7 @@ func (tl Timeline) appendColumns(b []byte, indent string) ([]byte, error) {
 			if v < 0 {
 				b = append(b, "null"...)
 			} else {
-				b = strconv.AppendInt(b, int64(v), 10)
+				b = appendDecimal(b, false, uint64(v), 0)
 			}
 		}
 		b = append(b, ']')
