@@ -142,7 +142,7 @@ func walkTree(ctx context.Context, root, prefix string, prev map[string]dirState
 	if record {
 		w.next = &treeState{Root: abs, Complete: true, Dirs: make([]dirState, 0, len(prev))}
 	}
-	d := openWalkDir(nil, "", abs)
+	d := newWalkDir(nil, "", abs)
 	defer d.close()
 	if err := w.walk(ctx, d, ".", real); err != nil {
 		return nil, err
@@ -214,7 +214,7 @@ func (w *walker) walk(ctx context.Context, d *walkDir, rel, real string) error {
 	base := filepath.Base(dir)
 	switch {
 	case manifest:
-		inf := openWalkDir(d, rundir.InferenceDir, joinPath(dir, rundir.InferenceDir))
+		inf := newWalkDir(d, rundir.InferenceDir, joinPath(dir, rundir.InferenceDir))
 		defer inf.close()
 		return w.addRun(d, dir, rel, inf, joinRel(rel, rundir.InferenceDir), LayoutLineup, nil)
 	case base == "inference_logs":
@@ -261,7 +261,7 @@ func (w *walker) walk(ctx context.Context, d *walkDir, rel, real string) error {
 			w.skip(childRel, "already collected through another path (%s)", childReal)
 			continue
 		}
-		child := openWalkDir(d, name, childPath)
+		child := newWalkDir(d, name, childPath)
 		err := w.walk(ctx, child, childRel, childReal)
 		child.close()
 		if err != nil {
@@ -322,7 +322,7 @@ func (w *walker) addRun(run *walkDir, runPath, rel string, inf *walkDir, infRel 
 			if infEntries != nil && !slices.ContainsFunc(infEntries, func(e dirEntry) bool { return e.name == sub }) {
 				continue // no such subdirectory: save the failing open
 			}
-			d, relDir = openWalkDir(inf, sub, joinPath(inf.path, sub)), joinRel(infRel, sub)
+			d, relDir = newWalkDir(inf, sub, joinPath(inf.path, sub)), joinRel(infRel, sub)
 		}
 		entries, err := infEntries, error(nil)
 		if sub != "" || entries == nil {

@@ -33,9 +33,9 @@ type walkDir struct {
 // directories are opened by their absolute path.
 const maxHeldDirs = 128
 
-// openWalkDir returns the directory name below parent (path is its
+// newWalkDir returns the directory name below parent (path is its
 // absolute path); with parent nil, path alone. Nothing is opened yet.
-func openWalkDir(parent *walkDir, name, path string) *walkDir {
+func newWalkDir(parent *walkDir, name, path string) *walkDir {
 	if parent == nil || parent.depth >= maxHeldDirs {
 		return &walkDir{name: path, path: path, fd: -1}
 	}

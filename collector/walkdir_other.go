@@ -9,7 +9,7 @@ import (
 // walkDir is a directory the walk is in; here only its path.
 type walkDir struct{ path string }
 
-func openWalkDir(parent *walkDir, name, path string) *walkDir { return &walkDir{path: path} }
+func newWalkDir(parent *walkDir, name, path string) *walkDir { return &walkDir{path: path} }
 
 func (d *walkDir) close() {}
 

@@ -47,15 +47,15 @@ func TestWalkDirMatchesOS(t *testing.T) {
 	}
 
 	w := &walker{buf: make([]byte, 8192)}
-	top := openWalkDir(nil, "", root)
+	top := newWalkDir(nil, "", root)
 	defer top.close()
 	for _, c := range []struct{ name, path string }{{"d", dir}, {"sub", sub}, {"link-dir", filepath.Join(dir, "link-dir")}} {
 		parent := top
 		if c.name != "d" {
-			parent = openWalkDir(top, "d", dir)
+			parent = newWalkDir(top, "d", dir)
 			defer parent.close()
 		}
-		d := openWalkDir(parent, c.name, c.path)
+		d := newWalkDir(parent, c.name, c.path)
 		defer d.close()
 		got, err := d.readDir(w.buf)
 		if err != nil {
@@ -100,8 +100,8 @@ func TestWalkDirMatchesOS(t *testing.T) {
 
 	// A directory that is not there, or is a file, fails as os.ReadDir does.
 	for _, name := range []string{"gone", "stats.json"} {
-		parent := openWalkDir(top, "d", dir)
-		d := openWalkDir(parent, name, filepath.Join(dir, name))
+		parent := newWalkDir(top, "d", dir)
+		d := newWalkDir(parent, name, filepath.Join(dir, name))
 		_, err := d.readDir(w.buf)
 		_, want := os.ReadDir(filepath.Join(dir, name))
 		if err == nil || err.Error() != want.Error() || errors.Is(err, fs.ErrNotExist) != errors.Is(want, fs.ErrNotExist) {
