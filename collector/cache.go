@@ -29,6 +29,20 @@ const DefaultCacheName = ".lineup-collect.cache"
 // with the fingerprint (paths, sizes, mtimes) of the files it read.
 type runCache struct {
 	Entries map[string]cacheEntry
+	// chunks are the chunks the cache was read from, as read (none for a
+	// new cache).
+	chunks []readChunk
+	// base, when set, is the cache this one follows: a chunk of it whose
+	// runs are this cache's, with the same entries, is written back as it
+	// was read rather than encoded again. After one run of 2,000 changed,
+	// the re-collect encoded all eight chunks for the one that changed.
+	base *runCache
+}
+
+// readChunk is a chunk of a cache file: its bytes and what they decoded to.
+type readChunk struct {
+	raw  []byte
+	recs cacheChunk
 }
 
 type cacheEntry struct {
@@ -129,12 +143,30 @@ func decodeCache(data []byte) (*runCache, error) {
 		return nil, err
 	}
 	c := newCache()
-	for _, ch := range chunks {
+	for i, ch := range chunks {
 		for _, r := range ch {
 			c.Entries[r.Dir] = r.Entry
 		}
+		if len(ch) > 0 {
+			c.chunks = append(c.chunks, readChunk{raw: frames[1+i], recs: ch})
+		}
 	}
 	return c, nil
+}
+
+// unchangedChunk returns the bytes of the base's chunk that holds exactly
+// the runs dirs with the entries c has for them, or nil.
+func (c *runCache) unchangedChunk(byFirst map[string]*readChunk, dirs []string) []byte {
+	rc := byFirst[dirs[0]]
+	if rc == nil || len(rc.recs) != len(dirs) {
+		return nil
+	}
+	for k, r := range rc.recs {
+		if r.Dir != dirs[k] || c.Entries[r.Dir] != r.Entry {
+			return nil
+		}
+	}
+	return rc.raw
 }
 
 // get returns the cached parse of dir if its files are unchanged.
@@ -160,11 +192,21 @@ func (c *runCache) save(file string) error {
 	}
 	slices.Sort(dirs) // the same cache, the same bytes
 	chunks := make([][]byte, (len(dirs)+cacheChunkRuns-1)/cacheChunkRuns)
+	byFirst := map[string]*readChunk{}
+	if c.base != nil {
+		for i := range c.base.chunks {
+			byFirst[c.base.chunks[i].recs[0].Dir] = &c.base.chunks[i]
+		}
+	}
 	g := new(errgroup.Group)
 	g.SetLimit(runtime.GOMAXPROCS(0))
 	for i := range chunks {
+		part := dirs[i*cacheChunkRuns : min((i+1)*cacheChunkRuns, len(dirs))]
+		if raw := c.unchangedChunk(byFirst, part); raw != nil {
+			chunks[i] = raw
+			continue
+		}
 		g.Go(func() error {
-			part := dirs[i*cacheChunkRuns : min((i+1)*cacheChunkRuns, len(dirs))]
 			ch := make(cacheChunk, len(part))
 			for k, d := range part {
 				ch[k] = cacheRecord{Dir: d, Entry: c.Entries[d]}

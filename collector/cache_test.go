@@ -3,9 +3,11 @@ package collector
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strconv"
 	"testing"
 
@@ -101,4 +103,121 @@ func FuzzDecodeCache(f *testing.F) {
 			t.Fatalf("round trip changed the cache: %d entries, want %d", len(again.Entries), len(c.Entries))
 		}
 	})
+}
+
+// cacheFrames splits a cache file into its frames (head first).
+func cacheFrames(t *testing.T, file string) [][]byte {
+	t.Helper()
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data = data[len(cacheFormat)+1:]
+	var frames [][]byte
+	for len(data) > 0 {
+		n := binary.LittleEndian.Uint64(data)
+		frames = append(frames, data[8:8+n])
+		data = data[8+n:]
+	}
+	return frames
+}
+
+// A cache saved after the one it was read from writes back the bytes of
+// every chunk whose runs and entries did not change and encodes the
+// others; either way the file reads back as the new entries, and its bytes
+// are those of a cache encoded from scratch.
+func TestCacheReusesUnchangedChunks(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, DefaultCacheName)
+	first := newCache()
+	for i := range 3 * cacheChunkRuns {
+		first.put(fmt.Sprintf("/data/run%04d", i), "fp"+strconv.Itoa(i), &parsedRun{Rel: strconv.Itoa(i), LogLines: i,
+			Throughput: throughput{Timeline: snapshot.Timeline{T: []float64{0, float64(i)}, PromptTPS: []float64{1, 2}, GenerationTPS: []float64{3, 4}}}})
+	}
+	if err := first.save(file); err != nil {
+		t.Fatal(err)
+	}
+	base, err := loadCache(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(cacheFrames(t, file)); n != 4 {
+		t.Fatalf("%d frames, want a head and 3 chunks", n)
+	}
+
+	// marked is base with each chunk's bytes replaced by a marker: a chunk
+	// written back rather than encoded shows as its marker.
+	marked := *base
+	marked.chunks = slices.Clone(base.chunks)
+	for i := range marked.chunks {
+		marked.chunks[i].raw = []byte("chunk " + strconv.Itoa(i) + " as read")
+	}
+	for _, tc := range []struct {
+		name   string
+		change func(c *runCache)
+		reused []bool // per chunk
+	}{
+		{"one run re-parsed in the second chunk", func(c *runCache) {
+			c.put(fmt.Sprintf("/data/run%04d", cacheChunkRuns+5), "fp-new", &parsedRun{Rel: "changed"})
+		}, []bool{true, false, true}},
+		{"one run's files touched, same record", func(c *runCache) {
+			d := fmt.Sprintf("/data/run%04d", 2*cacheChunkRuns)
+			c.put(d, "fp-touched", c.Entries[d].Run)
+		}, []bool{true, true, false}},
+		{"a run added before all others: every chunk shifts", func(c *runCache) {
+			c.put("/data/run", "fp", &parsedRun{Rel: "new"})
+		}, []bool{false, false, false, false}},
+		{"a run gone from the first chunk", func(c *runCache) {
+			delete(c.Entries, "/data/run0003")
+		}, []bool{false, false, false}},
+		{"nothing changed", func(*runCache) {}, []bool{true, true, true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			following := func(base *runCache) *runCache {
+				next := newCache()
+				next.base = base
+				for d, e := range base.Entries {
+					next.Entries[d] = e
+				}
+				tc.change(next)
+				return next
+			}
+			if err := following(&marked).save(file); err != nil {
+				t.Fatal(err)
+			}
+			got := cacheFrames(t, file)
+			if len(got) != 1+len(tc.reused) {
+				t.Fatalf("%d chunks, want %d", len(got)-1, len(tc.reused))
+			}
+			for i, want := range tc.reused {
+				if reused := string(got[i+1]) == "chunk "+strconv.Itoa(i)+" as read"; reused != want {
+					t.Errorf("chunk %d written back as read: %v, want %v", i, reused, want)
+				}
+			}
+			// With the real bytes, the file reads back as the entries
+			// saved, byte for byte what encoding them all gives.
+			next := following(base)
+			if err := next.save(file); err != nil {
+				t.Fatal(err)
+			}
+			back, err := loadCache(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !reflect.DeepEqual(back.Entries, next.Entries) {
+				t.Fatalf("the file reads back as %d entries, not the %d saved", len(back.Entries), len(next.Entries))
+			}
+			fresh := newCache()
+			fresh.Entries = next.Entries
+			freshFile := filepath.Join(dir, "fresh")
+			if err := fresh.save(freshFile); err != nil {
+				t.Fatal(err)
+			}
+			a, _ := os.ReadFile(file)
+			b, _ := os.ReadFile(freshFile)
+			if !bytes.Equal(a, b) {
+				t.Error("reusing chunks gave other bytes than encoding them")
+			}
+		})
+	}
 }

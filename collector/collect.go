@@ -249,6 +249,7 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 	unchanged := cache != nil && rep.CacheHits == len(dirs) && len(cache.Entries) == len(dirs) && rep.CacheError == ""
 	if opt.CacheFile != "" && !unchanged {
 		next := newCache()
+		next.base = cache
 		for i := range dirs {
 			next.put(dirs[i].Dir, dirs[i].fingerprint(), recs[i].Parsed)
 		}
