@@ -176,35 +176,37 @@ func (d *walkDir) readDir(buf []byte) ([]dirEntry, error) {
 	for i, e := range ents {
 		out[i].name = all[start:e.end]
 		start = e.end
-		switch e.typ {
-		case unix.DT_DIR:
-			out[i].typ = fs.ModeDir
-		case unix.DT_LNK:
-			out[i].typ = fs.ModeSymlink
-		case unix.DT_REG:
-			out[i].typ = 0
-		case unix.DT_UNKNOWN: // the file system does not say: ask
+		out[i].typ = direntType(e.typ, func() (uint32, error) {
 			var st unix.Stat_t
-			if err := fstatat(fd, out[i].name, &st, unix.AT_SYMLINK_NOFOLLOW); err != nil {
-				out[i].typ = fs.ModeIrregular
-				continue
-			}
-			switch st.Mode & unix.S_IFMT {
-			case unix.S_IFDIR:
-				out[i].typ = fs.ModeDir
-			case unix.S_IFLNK:
-				out[i].typ = fs.ModeSymlink
-			case unix.S_IFREG:
-				out[i].typ = 0
-			default:
-				out[i].typ = fs.ModeIrregular
-			}
-		default:
-			out[i].typ = fs.ModeIrregular
-		}
+			err := fstatat(fd, out[i].name, &st, unix.AT_SYMLINK_NOFOLLOW)
+			return st.Mode, err
+		})
 	}
 	slices.SortFunc(out, func(a, b dirEntry) int { return strings.Compare(a.name, b.name) })
 	return out, nil
+}
+
+// direntType is the type the walk tells apart (directory, symbolic link,
+// regular file, anything else) of an entry getdents typed dt; where the
+// file system does not say (DT_UNKNOWN), lstat, which gives the entry's
+// st_mode, does.
+func direntType(dt uint8, lstat func() (mode uint32, err error)) fs.FileMode {
+	if dt == unix.DT_UNKNOWN {
+		mode, err := lstat()
+		if err != nil {
+			return fs.ModeIrregular
+		}
+		dt = uint8(mode & unix.S_IFMT >> 12) // S_IFDIR >> 12 is DT_DIR, and so on
+	}
+	switch dt {
+	case unix.DT_DIR:
+		return fs.ModeDir
+	case unix.DT_LNK:
+		return fs.ModeSymlink
+	case unix.DT_REG:
+		return 0
+	}
+	return fs.ModeIrregular
 }
 
 // The layout of struct linux_dirent64: d_ino, d_off (8 bytes each),

@@ -272,6 +272,8 @@ func scanStatsEntries(data []byte) ([]statsEntry, bool) {
 		ok := v.object(depth, func(key []byte, depth int) bool {
 			var ok bool
 			switch {
+			case !plainKey(key):
+				return false
 			case string(key) == "name" && !seen[0]:
 				seen[0] = true
 				start := v.i
@@ -305,6 +307,10 @@ func scanStatsEntries(data []byte) ([]statsEntry, bool) {
 	return entries, ok && v.i == len(data)
 }
 
+// plainKey reports whether an object key, as written, has no escapes: the
+// fast path compares keys as written, which encoding/json would unquote.
+func plainKey(key []byte) bool { return bytes.IndexByte(key, '\\') < 0 }
+
 // rawMap decodes the value at the validator as map[string]json.RawMessage
 // would be: null is nil; an object's keys must be without escapes.
 func (v *jsonValidator) rawMap(depth int) (map[string]json.RawMessage, bool) {
@@ -313,6 +319,9 @@ func (v *jsonValidator) rawMap(depth int) (map[string]json.RawMessage, bool) {
 	}
 	m := map[string]json.RawMessage{}
 	return m, v.object(depth, func(key []byte, depth int) bool {
+		if !plainKey(key) {
+			return false
+		}
 		start := v.i
 		if !v.value(depth) {
 			return false
@@ -331,7 +340,7 @@ func scanTotal(raw []byte) ([]byte, bool) {
 	var total []byte
 	ok := v.object(0, func(key []byte, depth int) bool {
 		start := v.i
-		if !v.value(depth) {
+		if !plainKey(key) || !v.value(depth) {
 			return false
 		}
 		switch {

@@ -1,7 +1,5 @@
 package logparse
 
-import "bytes"
-
 // validJSON reports whether b is exactly one JSON value, as json.Valid
 // does (same grammar, same nesting limit), in one pass over the bytes.
 // json.Valid steps a state function per byte: on make bench's stats.json
@@ -44,72 +42,9 @@ func (v *jsonValidator) value(depth int) bool {
 	case c == '"':
 		return v.str()
 	case c == '{':
-		if depth >= maxJSONDepth {
-			return false
-		}
-		v.i++
-		v.ws()
-		if v.i < len(v.b) && v.b[v.i] == '}' {
-			v.i++
-			return true
-		}
-		for {
-			if v.i >= len(v.b) || v.b[v.i] != '"' || !v.str() {
-				return false
-			}
-			v.ws()
-			if v.i >= len(v.b) || v.b[v.i] != ':' {
-				return false
-			}
-			v.i++
-			v.ws()
-			if !v.value(depth + 1) {
-				return false
-			}
-			v.ws()
-			if v.i >= len(v.b) {
-				return false
-			}
-			switch v.b[v.i] {
-			case ',':
-				v.i++
-				v.ws()
-			case '}':
-				v.i++
-				return true
-			default:
-				return false
-			}
-		}
+		return v.object(depth, func(_ []byte, depth int) bool { return v.value(depth) })
 	case c == '[':
-		if depth >= maxJSONDepth {
-			return false
-		}
-		v.i++
-		v.ws()
-		if v.i < len(v.b) && v.b[v.i] == ']' {
-			v.i++
-			return true
-		}
-		for {
-			if !v.value(depth + 1) {
-				return false
-			}
-			v.ws()
-			if v.i >= len(v.b) {
-				return false
-			}
-			switch v.b[v.i] {
-			case ',':
-				v.i++
-				v.ws()
-			case ']':
-				v.i++
-				return true
-			default:
-				return false
-			}
-		}
+		return v.array(depth, v.value)
 	case c == '-' || c >= '0' && c <= '9':
 		return v.number()
 	case c == 't':
@@ -193,9 +128,8 @@ func (v *jsonValidator) number() bool {
 func (v *jsonValidator) peek(c byte) bool { return v.i < len(v.b) && v.b[v.i] == c }
 
 // object reads the object at the validator (at depth: the arrays and
-// objects around it), calling member with each key and the depth of its
-// value, which member must consume. Keys with escapes report false: the
-// callers compare keys as written.
+// objects around it), calling member with each key as written (escapes
+// and all) and the depth of its value, which member must consume.
 func (v *jsonValidator) object(depth int, member func(key []byte, depth int) bool) bool {
 	if !v.peek('{') || depth >= maxJSONDepth {
 		return false
@@ -212,9 +146,6 @@ func (v *jsonValidator) object(depth int, member func(key []byte, depth int) boo
 			return false
 		}
 		key := v.b[start+1 : v.i-1]
-		if bytes.IndexByte(key, '\\') >= 0 {
-			return false
-		}
 		v.ws()
 		if !v.peek(':') {
 			return false
