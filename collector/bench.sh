@@ -3,14 +3,19 @@
 # of the same files with the page cache warm, and what a re-collect of the
 # unchanged tree costs against a cold one. Called by `make bench`.
 #
-#   collector/bench.sh [-runs N] [-lines N] [-reps N] [-tree DIR]
+#   collector/bench.sh [-runs N] [-lines N] [-reps N] [-tree DIR] [-against BIN]
 #
-#   -runs   runs in the synthetic tree (default 2000: about 270 MB; the
-#           issue's incremental target is stated for 10000)
-#   -lines  stats lines per run (default 400)
-#   -reps   repetitions of each measurement; the best is reported (default 5)
-#   -tree   keep the generated tree in DIR and reuse it when it is there
-#           (generating 10000 runs takes a while)
+#   -runs     runs in the synthetic tree (default 2000: about 270 MB; the
+#             issue's incremental target is stated for 10000)
+#   -lines    stats lines per run (default 400)
+#   -reps     repetitions of each measurement; the best is reported (default 5)
+#   -tree     keep the generated tree in DIR and reuse it when it is there
+#             (generating 10000 runs takes a while)
+#   -against  another lineup binary (an older revision's, say:
+#             git worktree add /tmp/old REV && cd /tmp/old &&
+#             go build -o /tmp/lineup-old ./cmd/lineup): its cold collect,
+#             cat and this one's are run in turn, -reps rounds, so that
+#             both binaries meet the same moments of a shared machine
 #
 # The machine is shared: every figure is the best of -reps runs, both wall
 # clock and CPU (user + sys, which other load disturbs less), and the load
@@ -21,16 +26,22 @@ runs=2000
 lines=400
 reps=5
 tree=""
+against=""
 while [ $# -gt 0 ]; do
 	case "$1" in
 	-runs) runs="$2"; shift 2 ;;
 	-lines) lines="$2"; shift 2 ;;
 	-reps) reps="$2"; shift 2 ;;
 	-tree) tree="$2"; shift 2 ;;
+	-against) against="$2"; shift 2 ;;
 	[0-9]*) runs="$1"; shift ;; # the old positional form: RUNS [LINES]
-	*) echo "usage: $0 [-runs N] [-lines N] [-reps N] [-tree DIR]" >&2; exit 2 ;;
+	*) echo "usage: $0 [-runs N] [-lines N] [-reps N] [-tree DIR] [-against BIN]" >&2; exit 2 ;;
 	esac
 done
+if [ -n "$against" ] && ! [ -x "$against" ]; then
+	echo "bench.sh: -against $against: not an executable" >&2
+	exit 2
+fi
 
 repo="$(cd "$(dirname "$0")/.." && pwd)"
 tmp="$(mktemp -d "${TMPDIR:-/tmp}/lineup-bench.XXXXXX")"
@@ -143,3 +154,29 @@ awk -v rw="$first_wall" -v rc="$first_cpu" -v fw="$findcat_wall" -v l1="$cold1_w
 	printf "unchanged / first:    wall %6.1f %%   cpu %6.1f %%   (the first collect also writes the cache)\n", 100 * ww / rw, 100 * wc / rc
 	if (hw != "") printf "one changed / cold:   wall %6.1f %%   cpu %6.1f %%\n", 100 * hw / lw, 100 * hc / lc
 }'
+
+# -against: the other binary's cold collect, cat and this one's in turn.
+if [ -n "$against" ]; then
+	othercold() { "$against" collect -root "$tree" -out "$tmp/out-cold" -catalog "" -no-cache -q -id bench; }
+	emptycold
+	if ! othercold >/dev/null 2>&1; then
+		echo "bench.sh: $against collect -root $tree ... failed" >&2
+		exit 1
+	fi
+	walltime() { { TIMEFORMAT='%R'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1; }
+	: >"$tmp/rounds"
+	for ((i = 0; i < reps; i++)); do
+		c=$(walltime catfiles)
+		emptycold
+		o=$(walltime othercold)
+		emptycold
+		n=$(walltime cold)
+		echo "$c $o $n" >>"$tmp/rounds"
+	done
+	median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+	printf "against %s, %d rounds in turn (medians): cat %.3f s, it %.3f s, this %.3f s\n" "$against" "$reps" \
+		"$(awk '{ print $1 }' "$tmp/rounds" | median)" "$(awk '{ print $2 }' "$tmp/rounds" | median)" "$(awk '{ print $3 }' "$tmp/rounds" | median)"
+	printf "  collect / cat, per round: it %.2f x, this %.2f x (medians; best %.2f x and %.2f x)\n" \
+		"$(awk '{ print $2 / $1 }' "$tmp/rounds" | median)" "$(awk '{ print $3 / $1 }' "$tmp/rounds" | median)" \
+		"$(awk '{ print $2 / $1 }' "$tmp/rounds" | sort -n | head -1)" "$(awk '{ print $3 / $1 }' "$tmp/rounds" | sort -n | head -1)"
+fi
