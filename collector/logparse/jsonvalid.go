@@ -131,16 +131,7 @@ func (v *jsonValidator) peek(c byte) bool { return v.i < len(v.b) && v.b[v.i] ==
 // objects around it), calling member with each key as written (escapes
 // and all) and the depth of its value, which member must consume.
 func (v *jsonValidator) object(depth int, member func(key []byte, depth int) bool) bool {
-	if !v.peek('{') || depth >= maxJSONDepth {
-		return false
-	}
-	v.i++
-	v.ws()
-	if v.peek('}') {
-		v.i++
-		return true
-	}
-	for {
+	return v.container('{', '}', depth, func(depth int) bool {
 		start := v.i
 		if !v.peek('"') || !v.str() {
 			return false
@@ -152,37 +143,30 @@ func (v *jsonValidator) object(depth int, member func(key []byte, depth int) boo
 		}
 		v.i++
 		v.ws()
-		if !member(key, depth+1) {
-			return false
-		}
-		v.ws()
-		switch {
-		case v.peek(','):
-			v.i++
-			v.ws()
-		case v.peek('}'):
-			v.i++
-			return true
-		default:
-			return false
-		}
-	}
+		return member(key, depth)
+	})
 }
 
 // array reads the array at the validator, calling element with the depth
 // of each element, which element must consume.
 func (v *jsonValidator) array(depth int, element func(depth int) bool) bool {
-	if !v.peek('[') || depth >= maxJSONDepth {
+	return v.container('[', ']', depth, element)
+}
+
+// container reads open, items separated by commas (item consumes one, at
+// depth+1) and close.
+func (v *jsonValidator) container(open, close byte, depth int, item func(depth int) bool) bool {
+	if !v.peek(open) || depth >= maxJSONDepth {
 		return false
 	}
 	v.i++
 	v.ws()
-	if v.peek(']') {
+	if v.peek(close) {
 		v.i++
 		return true
 	}
 	for {
-		if !element(depth + 1) {
+		if !item(depth + 1) {
 			return false
 		}
 		v.ws()
@@ -190,7 +174,7 @@ func (v *jsonValidator) array(depth int, element func(depth int) bool) bool {
 		case v.peek(','):
 			v.i++
 			v.ws()
-		case v.peek(']'):
+		case v.peek(close):
 			v.i++
 			return true
 		default:
