@@ -9,17 +9,22 @@ import (
 // sizeMTime is os.Stat (os.Lstat unless follow) for the unchanged-tree
 // check: the same system call, without the FileInfo allocated for each.
 func sizeMTime(path string, follow bool) (size, mtime int64, err error) {
-	return sizeMTimeAt(unix.AT_FDCWD, path, follow)
+	p, err := unix.ByteSliceFromString(path)
+	if err != nil {
+		return 0, 0, err
+	}
+	return sizeMTimeAt(unix.AT_FDCWD, p, follow)
 }
 
-func sizeMTimeAt(dir int, path string, follow bool) (size, mtime int64, err error) {
+// sizeMTimeAt stats path (NUL-terminated) relative to the directory dir.
+func sizeMTimeAt(dir int, path []byte, follow bool) (size, mtime int64, err error) {
 	flags := unix.AT_SYMLINK_NOFOLLOW
 	if follow {
 		flags = 0
 	}
 	var st unix.Stat_t
 	for {
-		err = unix.Fstatat(dir, path, &st, flags)
+		err = fstatatNul(dir, path, &st, flags)
 		if err != unix.EINTR {
 			break
 		}
@@ -32,7 +37,7 @@ func sizeMTimeAt(dir int, path string, follow bool) (size, mtime int64, err erro
 
 // statDir is a directory the unchanged-tree check stats paths relative
 // to: an O_PATH descriptor, so that the kernel resolves only the components
-// below it (see treeState.checks).
+// below it (see statplan.go).
 type statDir struct{ fd int }
 
 // openStatDir opens path, relative to parent or, when parent is nil,
@@ -54,8 +59,8 @@ func openStatDir(parent *statDir, path string) (*statDir, error) {
 	}
 }
 
-// sizeMTime is sizeMTime of path relative to d.
-func (d *statDir) sizeMTime(path string, follow bool) (size, mtime int64, err error) {
+// sizeMTime is sizeMTime of path (NUL-terminated) relative to d.
+func (d *statDir) sizeMTime(path []byte, follow bool) (size, mtime int64, err error) {
 	return sizeMTimeAt(d.fd, path, follow)
 }
 

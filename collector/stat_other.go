@@ -44,9 +44,9 @@ func openStatDir(parent *statDir, path string) (*statDir, error) {
 
 var errNotDir = errors.New("not a directory")
 
-// sizeMTime is sizeMTime of path relative to d.
-func (d *statDir) sizeMTime(path string, follow bool) (size, mtime int64, err error) {
-	return sizeMTime(filepath.Join(d.path, path), follow)
+// sizeMTime is sizeMTime of path (NUL-terminated) relative to d.
+func (d *statDir) sizeMTime(path []byte, follow bool) (size, mtime int64, err error) {
+	return sizeMTime(filepath.Join(d.path, string(path[:len(path)-1])), follow)
 }
 
 func (d *statDir) close() error { return nil }

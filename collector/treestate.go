@@ -3,22 +3,20 @@ package collector
 import (
 	"bufio"
 	"bytes"
-	"context"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/gob"
 	"encoding/hex"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
+	"math"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync/atomic"
 	"time"
-
-	"golang.org/x/sync/errgroup"
 
 	"github.com/lineup-dev/lineup/collector/snapshot"
 )
@@ -48,7 +46,7 @@ import (
 // collect goes on as usual, with the run cache.
 
 // stateFormat changes whenever treeState or its meaning changes.
-const stateFormat = "lineup.collect-tree/2"
+const stateFormat = "lineup.collect-tree/3"
 
 // DefaultStateName is the tree state's name in the snapshot directory.
 const DefaultStateName = ".lineup-collect.tree"
@@ -79,11 +77,10 @@ type treeState struct {
 	IDs     []string
 	Report  Report
 	Tables  string
-	// head is a loaded state file's first value (Dirs and Files are
-	// filled from it only for a walk); listings decodes the second, the
-	// Entries of Dirs.
-	head     *stateHead
-	listings *gob.Decoder
+	// plan is a loaded state's (Dirs and Files are then nil), and source
+	// where its listings are.
+	plan   *statPlan
+	source stateSource
 }
 
 // dirState is one directory's listing: for each entry a type byte
@@ -149,176 +146,114 @@ func (d dirState) entries() []dirEntry {
 	return out
 }
 
-// stateHead is the state file's first gob value: everything but the
-// directory listings, with paths as (parent directory, name) so that a deep
-// tree costs little to store and to load. The listings follow as a second
-// value, decoded only when the tree must be walked.
+// The state file: the line stateFormat, the lengths of the head and of
+// the plan (two little-endian uint32s), the head (a gob stateHead), the
+// plan's checks (statPlan.data, as they are read) and the directory
+// listings (a gob []string, one per directory of the plan, in order). A
+// collect that finds the tree unchanged reads the first three and decodes
+// only the head; the listings are read only for a walk.
 type stateHead struct {
-	Format, Tool, Root, Key, Digest string
-	Complete                        bool
-	Dirs, Files                     pathStats
-	Written                         []fileState
-	IDs                             []string
-	Report                          Report
-	Tables                          string
+	Tool, Root, Key, Digest string
+	Complete                bool
+	Plan                    statPlan
+	Written                 []fileState
+	IDs                     []string
+	Report                  Report
+	Tables                  string
 }
 
-// pathStat is a directory or file of the state: Parent indexes
-// stateHead.Dirs (-1: Name is the whole path relative to the root).
-type pathStat struct {
-	Parent      int32
-	Name        string
-	Size, MTime int64
-	Follow      bool
+// stateSource is where a loaded state's listings lie: file, as it was
+// when loaded (size and mtime), from offset at.
+type stateSource struct {
+	file            string
+	size, mtime, at int64
 }
 
-// pathStats is stored as columns (pathColumns): gob decodes a slice of
-// numbers in one go but a struct and a string per entry one field at a
-// time, and the tree-unchanged check starts with decoding them all.
-type pathStats []pathStat
-
-// pathColumns is pathStats on disk: one slice per field, the names joined,
-// each followed by a NUL (which no file name holds).
-type pathColumns struct {
-	Parent      []int32
-	Names       string
-	Size, MTime []int64
-	Follow      []bool
-}
-
-// GobEncode implements gob.GobEncoder.
-func (ps pathStats) GobEncode() ([]byte, error) {
-	c := pathColumns{Parent: make([]int32, len(ps)), Size: make([]int64, len(ps)), MTime: make([]int64, len(ps)), Follow: make([]bool, len(ps))}
-	var names strings.Builder
-	for i, p := range ps {
-		if strings.IndexByte(p.Name, 0) >= 0 {
-			return nil, fmt.Errorf("tree state: name %q holds a NUL", p.Name)
-		}
-		c.Parent[i], c.Size[i], c.MTime[i], c.Follow[i] = p.Parent, p.Size, p.MTime, p.Follow
-		names.WriteString(p.Name)
-		names.WriteByte(0)
-	}
-	c.Names = names.String()
-	var buf bytes.Buffer
-	err := gob.NewEncoder(&buf).Encode(&c)
-	return buf.Bytes(), err
-}
-
-// GobDecode implements gob.GobDecoder. The names are substrings of one
-// string: no allocation per entry.
-func (ps *pathStats) GobDecode(data []byte) error {
-	var c pathColumns
-	if err := gob.NewDecoder(bytes.NewReader(data)).Decode(&c); err != nil {
-		return err
-	}
-	n := len(c.Parent)
-	if len(c.Size) != n || len(c.MTime) != n || len(c.Follow) != n || strings.Count(c.Names, "\x00") != n {
-		return errors.New("tree state: columns of different lengths")
-	}
-	out := make(pathStats, n)
-	names := c.Names
-	for i := range out {
-		j := strings.IndexByte(names, 0)
-		out[i] = pathStat{Parent: c.Parent[i], Name: names[:j], Size: c.Size[i], MTime: c.MTime[i], Follow: c.Follow[i]}
-		names = names[j+1:]
-	}
-	*ps = out
-	return nil
-}
-
-// loadState reads the state file's head; a missing, foreign or unreadable
-// one is nil (the collect then reads every directory).
+// loadState reads the state file up to its listings; a missing, foreign
+// or damaged one is nil (the collect then reads every directory).
 func loadState(file string) *treeState {
-	data, err := os.ReadFile(file)
+	f, err := os.Open(file)
 	if err != nil {
 		return nil
 	}
-	dec := gob.NewDecoder(bytes.NewReader(data))
-	var h stateHead
-	if dec.Decode(&h) != nil || h.Format != stateFormat || h.Tool != cacheTool() {
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
 		return nil
 	}
-	for i, d := range h.Dirs {
-		if int(d.Parent) >= i {
-			return nil // parents come first
-		}
+	prelude := make([]byte, len(stateFormat)+1+8)
+	if _, err := io.ReadFull(f, prelude); err != nil || string(prelude[:len(stateFormat)+1]) != stateFormat+"\n" {
+		return nil
 	}
-	for _, f := range h.Files {
-		if int(f.Parent) >= len(h.Dirs) {
-			return nil
-		}
+	headLen := int64(binary.LittleEndian.Uint32(prelude[len(prelude)-8:]))
+	planLen := int64(binary.LittleEndian.Uint32(prelude[len(prelude)-4:]))
+	at := int64(len(prelude)) + headLen + planLen
+	if at > fi.Size() {
+		return nil
 	}
-	return &treeState{Format: h.Format, Tool: h.Tool, Root: h.Root, Key: h.Key, Digest: h.Digest, Complete: h.Complete,
-		Written: h.Written, IDs: h.IDs, Report: h.Report, Tables: h.Tables, head: &h, listings: dec}
+	buf := make([]byte, headLen+planLen)
+	if _, err := io.ReadFull(f, buf); err != nil {
+		return nil
+	}
+	var h stateHead
+	if gob.NewDecoder(bytes.NewReader(buf[:headLen])).Decode(&h) != nil || h.Tool != cacheTool() {
+		return nil
+	}
+	h.Plan.data = buf[headLen:]
+	if !h.Plan.valid() {
+		return nil
+	}
+	return &treeState{Format: stateFormat, Tool: h.Tool, Root: h.Root, Key: h.Key, Digest: h.Digest, Complete: h.Complete,
+		Written: h.Written, IDs: h.IDs, Report: h.Report, Tables: h.Tables, plan: &h.Plan,
+		source: stateSource{file: file, size: fi.Size(), mtime: fi.ModTime().UnixNano(), at: at}}
 }
 
-// loaded fills Dirs and Files (relative paths) from the head of a loaded
-// state, for a walk; the stat-only check does without them.
-func (st *treeState) loaded() {
-	h := st.head
-	if h == nil || st.Dirs != nil {
-		return
+// listings reads a loaded state's directory listings, from its file if
+// that is still the one it was loaded from.
+func (st *treeState) listings() ([]string, error) {
+	src := st.source
+	f, err := os.Open(src.file)
+	if err != nil {
+		return nil, err
 	}
-	st.Dirs = make([]dirState, len(h.Dirs))
-	rel := func(p pathStat) string {
-		if p.Parent < 0 {
-			return p.Name
-		}
-		return joinRel(st.Dirs[p.Parent].Rel, p.Name)
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, err
 	}
-	for i, d := range h.Dirs {
-		st.Dirs[i] = dirState{Rel: rel(d), MTime: d.MTime}
+	if fi.Size() != src.size || fi.ModTime().UnixNano() != src.mtime {
+		return nil, fmt.Errorf("%s: replaced since it was loaded", src.file)
 	}
-	st.Files = make([]fileState, len(h.Files))
-	for i, f := range h.Files {
-		st.Files[i] = fileState{Rel: rel(f), Size: f.Size, MTime: f.MTime, Follow: f.Follow}
-	}
-}
-
-// pathStats is Dirs and Files as stored: each path as its parent
-// directory's index in Dirs and its name (Parent -1 when the parent is not
-// one of Dirs).
-func (st *treeState) pathStats() (dirs, files pathStats) {
-	index := make(map[string]int32, len(st.Dirs))
-	split := func(rel string) (int32, string) {
-		if i := strings.LastIndexByte(rel, '/'); i >= 0 {
-			if p, ok := index[rel[:i]]; ok {
-				return p, rel[i+1:]
-			}
-		} else if p, ok := index["."]; ok && rel != "." {
-			return p, rel
-		}
-		return -1, rel
-	}
-	dirs = make(pathStats, 0, len(st.Dirs))
-	for i, d := range st.Dirs {
-		p, name := split(d.Rel)
-		dirs = append(dirs, pathStat{Parent: p, Name: name, MTime: d.MTime})
-		index[d.Rel] = int32(i)
-	}
-	files = make(pathStats, 0, len(st.Files))
-	for _, f := range st.Files {
-		p, name := split(f.Rel)
-		files = append(files, pathStat{Parent: p, Name: name, Size: f.Size, MTime: f.MTime, Follow: f.Follow})
-	}
-	return dirs, files
+	var ls []string
+	err = gob.NewDecoder(bufio.NewReader(io.NewSectionReader(f, src.at, src.size-src.at))).Decode(&ls)
+	return ls, err
 }
 
 func (st *treeState) save(file string) error {
-	h := stateHead{Format: st.Format, Tool: st.Tool, Root: st.Root, Key: st.Key, Digest: st.Digest, Complete: st.Complete,
-		Written: st.Written, IDs: st.IDs, Report: st.Report, Tables: st.Tables}
-	h.Dirs, h.Files = st.pathStats()
+	plan, err := st.makePlan()
+	if err != nil {
+		return err
+	}
+	h := stateHead{Tool: st.Tool, Root: st.Root, Key: st.Key, Digest: st.Digest, Complete: st.Complete,
+		Plan: plan, Written: st.Written, IDs: st.IDs, Report: st.Report, Tables: st.Tables}
+	var head bytes.Buffer
+	if err := gob.NewEncoder(&head).Encode(&h); err != nil {
+		return fmt.Errorf("tree state: %w", err)
+	}
+	if int64(head.Len()) > math.MaxUint32 || int64(len(plan.data)) > math.MaxUint32 {
+		return errors.New("tree state: too large")
+	}
 	listings := make([]string, len(st.Dirs))
 	for i, d := range st.Dirs {
 		listings[i] = d.Entries
 	}
-	err := snapshot.WriteAtomic(file, 0o644, func(f io.Writer) error {
+	err = snapshot.WriteAtomic(file, 0o644, func(f io.Writer) error {
 		w := bufio.NewWriterSize(f, 256<<10)
-		enc := gob.NewEncoder(w)
-		if err := enc.Encode(&h); err != nil {
-			return err
-		}
-		if err := enc.Encode(listings); err != nil {
+		w.WriteString(stateFormat + "\n")
+		w.Write(binary.LittleEndian.AppendUint32(binary.LittleEndian.AppendUint32(nil, uint32(head.Len())), uint32(len(plan.data))))
+		w.Write(head.Bytes())
+		w.Write(plan.data)
+		if err := gob.NewEncoder(w).Encode(listings); err != nil {
 			return err
 		}
 		return w.Flush()
@@ -380,20 +315,25 @@ func (st *treeState) dirMap() map[string]dirState {
 	if st == nil {
 		return nil
 	}
-	st.loaded()
-	if st.listings != nil {
-		var ls []string
-		err := st.listings.Decode(&ls)
-		st.listings = nil
-		if err != nil || len(ls) != len(st.Dirs) {
+	dirs := st.Dirs
+	if st.plan != nil {
+		ls, err := st.listings()
+		if err != nil {
 			return nil
 		}
-		for i := range st.Dirs {
-			st.Dirs[i].Entries = ls[i]
+		rels := st.plan.anchorRels()
+		dirs = make([]dirState, 0, len(ls))
+		err = st.plan.each(func(c statCheck, path string) {
+			if c.Dir && len(dirs) < len(ls) {
+				dirs = append(dirs, dirState{Rel: joinRel(rels[c.Anchor], filepath.ToSlash(path)), MTime: c.MTime, Entries: ls[len(dirs)]})
+			}
+		})
+		if err != nil || len(dirs) != len(ls) {
+			return nil
 		}
 	}
-	m := make(map[string]dirState, len(st.Dirs))
-	for _, d := range st.Dirs {
+	m := make(map[string]dirState, len(dirs))
+	for _, d := range dirs {
 		m[d.Rel] = d
 	}
 	return m
@@ -403,212 +343,6 @@ func (st *treeState) dirMap() map[string]dirState {
 func (f *fileState) matches(abs string) bool {
 	size, mtime, err := sizeMTime(abs, f.Follow)
 	return err == nil && (size == f.Size || f.Size < 0) && mtime == f.MTime
-}
-
-// unchanged reports whether the tree and the written files are all as st
-// recorded them: one stat of each directory and file (st.Complete says
-// these cover everything the walk read), spread over jobs goroutines and
-// stopping at the first difference.
-func (st *treeState) unchanged(ctx context.Context, jobs int) bool {
-	if !st.Complete || !st.writtenIntact() {
-		return false
-	}
-	plan := st.checks()
-	// The anchors are few (maxAnchors): opened one by one, parents first.
-	dirs := make([]*statDir, len(plan.anchors))
-	defer func() {
-		for _, d := range dirs {
-			if d != nil {
-				d.close()
-			}
-		}
-	}()
-	for i, a := range plan.anchors {
-		var parent *statDir
-		if a.parent >= 0 {
-			parent = dirs[a.parent]
-		}
-		d, err := openStatDir(parent, a.path)
-		if err != nil {
-			return false // gone, or cannot vouch for it: walk
-		}
-		dirs[i] = d
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	checks := plan.checks
-	n := len(checks)
-	chunk := max(256, n/(8*jobs)+1)
-	var changed atomic.Bool
-	g, gctx := errgroup.WithContext(ctx)
-	g.SetLimit(jobs)
-	for lo := 0; lo < n; lo += chunk {
-		g.Go(func() error {
-			for i := lo; i < min(lo+chunk, n); i++ {
-				if gctx.Err() != nil {
-					return nil
-				}
-				c := &checks[i]
-				size, mtime, err := dirs[c.anchor].sizeMTime(c.path, c.follow)
-				if err != nil || (size != c.size && c.size >= 0) || mtime != c.mtime {
-					changed.Store(true)
-					cancel()
-					return nil
-				}
-			}
-			return nil
-		})
-	}
-	g.Wait()
-	return !changed.Load() && ctx.Err() == nil
-}
-
-// statPlan is the work of the unchanged-tree check: directories to stat
-// relative to (anchors, the root first) and the checks.
-type statPlan struct {
-	anchors []statAnchor
-	checks  []statCheck
-}
-
-// statAnchor is a directory of the tree: path is relative to anchor
-// parent, or absolute when parent is -1 (the root).
-type statAnchor struct {
-	parent int32
-	path   string
-}
-
-// statCheck is a stat of path, relative to anchors[anchor], and what it
-// must find: size (-1: any, for a directory) and mtime.
-type statCheck struct {
-	anchor      int32
-	path        string
-	size, mtime int64
-	follow      bool
-}
-
-// Anchors. A stat costs the kernel a dentry lookup per path component,
-// and a run tree is deep (the datatrove layout puts a file 13 components
-// below the root), so the check opens the tree's root and
-// the directories that hold many of its entries and stats each entry from
-// the nearest one. An anchor is a directory with at least
-// max(minAnchored, entries/maxAnchors) entries below it and no
-// subdirectory that has as many: at most maxAnchors of them, disjoint.
-// On make bench's 10,000-run tree (96,669 entries) this took the stats
-// from 100 to 72 ms (two goroutines, best of 7), and an anchor costs an
-// open and a close, about 3 µs.
-const (
-	minAnchored = 64
-	maxAnchors  = 256
-)
-
-// checks plans the stat of every directory and file of st; a directory's
-// size is not compared.
-//
-// The checks come in the walk's order with each directory's files right
-// after it, so that consecutive stats share most of their path: the kernel
-// then finds the leading components in cache. On make bench's 10,000-run
-// tree that took the stats from 91-112 ms to 76 ms (all directories first,
-// then all files, as the state stores them; best of 7, two goroutines).
-func (st *treeState) checks() statPlan {
-	const anySize = -1
-	var dirs, files pathStats
-	if h := st.head; h != nil && st.Dirs == nil {
-		dirs, files = h.Dirs, h.Files
-	} else {
-		dirs, files = st.pathStats()
-	}
-	// entries below (and including) each directory
-	below := make([]int, len(dirs))
-	for _, f := range files {
-		if f.Parent >= 0 {
-			below[f.Parent]++
-		}
-	}
-	for i := len(dirs) - 1; i >= 0; i-- {
-		below[i]++
-		if p := dirs[i].Parent; p >= 0 {
-			below[p] += below[i]
-		}
-	}
-	heavy := max(minAnchored, (len(dirs)+len(files))/maxAnchors)
-	heavyChild := make([]bool, len(dirs))
-	for i, d := range dirs {
-		if below[i] >= heavy && d.Parent >= 0 {
-			heavyChild[d.Parent] = true
-		}
-	}
-
-	plan := statPlan{anchors: []statAnchor{{parent: -1, path: st.Root}}}
-	plan.checks = make([]statCheck, 0, len(dirs)+len(files))
-	// anchor and path relative to it of each directory's entries; base ""
-	// is the anchor itself
-	anchor := make([]int32, len(dirs))
-	base := make([]string, len(dirs))
-	// The paths are written one after another into one string, as the
-	// state's names are read (pathStats.GobDecode): one allocation instead
-	// of one a check. A path is at most its path below the root, which
-	// bounds the whole (and past the bound, the builder grows: the paths
-	// already taken keep the old bytes).
-	pathLen := make([]int, len(dirs))
-	bound := 0
-	for i, d := range dirs {
-		pathLen[i] = len(d.Name)
-		if d.Parent >= 0 {
-			pathLen[i] += pathLen[d.Parent] + 1
-		}
-		bound += pathLen[i]
-	}
-	for _, f := range files {
-		bound += len(f.Name)
-		if f.Parent >= 0 {
-			bound += pathLen[f.Parent] + 1
-		}
-	}
-	var arena strings.Builder
-	arena.Grow(bound)
-	where := func(parent int32, name string) (int32, string) {
-		a, b := int32(0), "" // a parent of -1: name is the path below the root
-		if parent >= 0 {
-			a, b = anchor[parent], base[parent]
-		}
-		start := arena.Len()
-		if b != "" {
-			arena.WriteString(b)
-			arena.WriteByte(filepath.Separator)
-		}
-		arena.WriteString(filepath.FromSlash(name))
-		return a, arena.String()[start:]
-	}
-	file := func(f pathStat) {
-		a, p := where(f.Parent, f.Name)
-		plan.checks = append(plan.checks, statCheck{anchor: a, path: p, size: f.Size, mtime: f.MTime, follow: f.Follow})
-	}
-	// The walk appends a directory before the files in it, so the files'
-	// parents never decrease; any that would are checked at the end.
-	j := 0
-	for ; j < len(files) && files[j].Parent < 0; j++ {
-		file(files[j])
-	}
-	for i, d := range dirs {
-		a, p := where(d.Parent, d.Name)
-		plan.checks = append(plan.checks, statCheck{anchor: a, path: p, size: anySize, mtime: d.MTime, follow: true})
-		switch {
-		case p == ".":
-			anchor[i], base[i] = a, "" // the root
-		case below[i] >= heavy && !heavyChild[i]:
-			plan.anchors = append(plan.anchors, statAnchor{parent: a, path: p})
-			anchor[i], base[i] = int32(len(plan.anchors)-1), ""
-		default:
-			anchor[i], base[i] = a, p
-		}
-		for ; j < len(files) && int(files[j].Parent) == i; j++ {
-			file(files[j])
-		}
-	}
-	for ; j < len(files); j++ {
-		file(files[j])
-	}
-	return plan
 }
 
 // Unchanged says that a collect found the tree as the last collect left

@@ -3,12 +3,10 @@ package collector
 import (
 	"bytes"
 	"context"
-	"encoding/gob"
 	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -89,7 +87,7 @@ func TestUnchangedTree(t *testing.T) {
 		t.Fatalf("first collect: unchanged %v, %d run dirs", first.Unchanged, first.Report.RunDirs)
 	}
 	st := loadState(opt.StateFile)
-	if st == nil || len(st.checks().checks) == 0 || len(st.Written) < 2 { // the snapshot and its CSVs
+	if st == nil || st.plan == nil || st.plan.N == 0 || len(st.Written) < 2 { // the snapshot and its CSVs
 		t.Fatalf("state after the first collect: %+v", st)
 	}
 	snapFile := filepath.Join(out, first.Snapshots[0].ID+".json")
@@ -217,10 +215,10 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 		t.Error("the state of a walk from remembered listings differs")
 	}
 
-	// The state file round trip: paths stored as (parent, name), the
-	// listings as a second value read only for a walk.
+	// The state file round trip: the stat plan made when saving, the
+	// listings read only for a walk.
 	file := filepath.Join(t.TempDir(), DefaultStateName)
-	first.next.Format, first.next.Tool = stateFormat, cacheTool()
+	first.next.Tool = cacheTool()
 	if err := first.next.save(file); err != nil {
 		t.Fatal(err)
 	}
@@ -228,14 +226,25 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 	if loaded == nil {
 		t.Fatal("the state saved cannot be loaded")
 	}
-	dirs := loaded.dirMap() // also fills Files from the head
-	if got, want := fmt.Sprint(loaded.Files, dirs), fmt.Sprint(first.next.Files, first.next.dirMap()); got != want {
-		t.Errorf("state after a round trip:\n%s\nwant\n%s", got, want)
+	if got, want := fmt.Sprint(loaded.dirMap()), fmt.Sprint(first.next.dirMap()); got != want {
+		t.Errorf("listings after a round trip:\n%s\nwant\n%s", got, want)
 	}
-	if got, want := fmt.Sprint(loadState(file).checks()), fmt.Sprint(first.next.checks()); got != want {
-		t.Errorf("stat checks of the loaded state:\n%s\nwant\n%s", got, want)
+	plan, err := first.next.makePlan()
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, garbage := range []string{"", "not gob", stateFormat} {
+	if got, want := planned(t, loaded.plan), planned(t, &plan); !slices.Equal(got, want) {
+		t.Errorf("stat checks of the loaded state:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	// A state file replaced after it was loaded does not lend its
+	// listings to the walk.
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m := loaded.dirMap(); m != nil {
+		t.Errorf("listings read from a replaced state file: %v", m)
+	}
+	for _, garbage := range []string{"", "not gob", stateFormat, stateFormat + "\n\x00\x00\x00\x00\x00\x00\x00\x00", stateFormat + "\n\xff\xff\xff\xff\x00\x00\x00\x00"} {
 		if err := os.WriteFile(file, []byte(garbage), 0o644); err != nil {
 			t.Fatal(err)
 		}
@@ -275,46 +284,105 @@ func TestUnchangedFreshTree(t *testing.T) {
 	}
 }
 
-// The state's paths go to disk as columns; a round trip keeps every field,
-// and columns that do not line up are an error (loadState then reads the
-// whole tree), never a panic.
-func TestPathStatsColumns(t *testing.T) {
-	in := pathStats{{Parent: -1, Name: "exp", MTime: 5}, {Parent: 0, Name: "a b", Size: 7, MTime: -3, Follow: true}, {Parent: 1, Name: ""}}
-	data, err := in.GobEncode()
-	if err != nil {
+// planned lists p's checks, one line each, failing t if p is damaged.
+func planned(t *testing.T, p *statPlan) []string {
+	t.Helper()
+	var out []string
+	if err := p.each(func(c statCheck, path string) { out = append(out, fmt.Sprintf("%+v %q", c, path)) }); err != nil {
 		t.Fatal(err)
 	}
-	var out pathStats
-	if err := out.GobDecode(data); err != nil {
-		t.Fatal(err)
+	if len(out) != p.N {
+		t.Fatalf("%d checks read, the plan has %d", len(out), p.N)
 	}
-	if !reflect.DeepEqual(out, in) {
-		t.Errorf("round trip: got %+v, want %+v", out, in)
-	}
-	if _, err := (pathStats{{Name: "a\x00b"}}).GobEncode(); err == nil {
-		t.Error("a name with a NUL was encoded")
-	}
-	for name, c := range map[string]pathColumns{
-		"short size":   {Parent: []int32{-1, 0}, Names: "a\x00b\x00", Size: []int64{1}, MTime: []int64{1, 2}, Follow: []bool{false, false}},
-		"missing name": {Parent: []int32{-1, 0}, Names: "a\x00b", Size: []int64{1, 2}, MTime: []int64{1, 2}, Follow: []bool{false, false}},
-		"extra name":   {Parent: []int32{-1}, Names: "a\x00b\x00", Size: []int64{1}, MTime: []int64{1}, Follow: []bool{false}},
-	} {
-		var buf bytes.Buffer
-		if err := gob.NewEncoder(&buf).Encode(&c); err != nil {
+	return out
+}
+
+// TestStatPlanEncoding: checks read back as they were added, across
+// chunks (where the front coding starts again); a damaged plan is an error
+// wherever it is cut or flipped, never a panic; a path that cannot be
+// stated is refused.
+func TestStatPlanEncoding(t *testing.T) {
+	var b planBuilder
+	b.plan.Anchors = []string{"/root", "exp"}
+	var want []string
+	for i := range 2*planChunk + 7 {
+		c := statCheck{Anchor: int32(i % 2), MTime: int64(i)*1e9 - 5, Follow: i%3 == 0}
+		path := fmt.Sprintf("m%d/tp%d/inference_logs", i/40, i/7)
+		if i%5 == 0 {
+			c.Dir = true
+		} else {
+			c.Size = int64(i * 1000)
+			path += fmt.Sprintf("/f%d.log", i)
+		}
+		if i == 3 {
+			path = "." // the root's check
+		}
+		if err := b.add(c, path); err != nil {
 			t.Fatal(err)
 		}
-		if err := out.GobDecode(buf.Bytes()); err == nil {
-			t.Errorf("%s: decoded", name)
+		want = append(want, fmt.Sprintf("%+v %q", c, path))
+	}
+	p := b.plan
+	if !p.valid() || len(p.Chunks) != 3 {
+		t.Fatalf("plan of %d checks: valid %v, %d chunks", p.N, p.valid(), len(p.Chunks))
+	}
+	if got := planned(t, &p); !slices.Equal(got, want) {
+		t.Errorf("round trip:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for cut := range len(p.data) {
+		q := p
+		q.data = p.data[:cut]
+		if q.valid() && q.each(func(statCheck, string) {}) == nil {
+			t.Fatalf("a plan cut at byte %d of %d read without error", cut, len(p.data))
 		}
 	}
-	if err := out.GobDecode([]byte("garbage")); err == nil {
-		t.Error("garbage decoded")
+	for i := range p.data {
+		q := p
+		q.data = slices.Clone(p.data)
+		q.data[i] ^= 0xff
+		q.each(func(statCheck, string) {}) // an error or other checks: either way no panic
+	}
+	for _, bad := range []string{"", "a\x00b"} {
+		if err := b.add(statCheck{}, bad); err == nil {
+			t.Errorf("path %q added", bad)
+		}
+	}
+	for name, q := range map[string]statPlan{
+		"no anchors":       {N: 0},
+		"chunks short":     {Anchors: p.Anchors, N: 300, Chunks: []int{0}, data: p.data},
+		"chunk past end":   {Anchors: p.Anchors, N: 1, Chunks: []int{len(p.data) + 1}, data: p.data},
+		"chunks backwards": {Anchors: p.Anchors, N: 300, Chunks: []int{10, 5}, data: p.data},
+	} {
+		if q.valid() {
+			t.Errorf("%s: valid", name)
+		}
 	}
 }
 
+// FuzzStatPlan: whatever a plan's checks hold, reading them never panics.
+func FuzzStatPlan(f *testing.F) {
+	var b planBuilder
+	b.plan.Anchors = []string{"/root", "exp"}
+	for i := range 5 {
+		b.add(statCheck{Anchor: int32(i % 2), Size: int64(i), MTime: int64(i), Dir: i == 0}, fmt.Sprintf("a/b%d", i))
+	}
+	f.Add(b.plan.data, uint16(b.plan.N))
+	f.Fuzz(func(t *testing.T, data []byte, n uint16) {
+		p := statPlan{Anchors: b.plan.Anchors, N: int(n) % (3 * planChunk), data: data}
+		for i := 0; i < p.N; i += planChunk {
+			p.Chunks = append(p.Chunks, min(len(data), i/planChunk*len(data)/3))
+		}
+		if !p.valid() {
+			t.Fatalf("plan %+v not valid", p)
+		}
+		p.each(func(statCheck, string) {})
+	})
+}
+
 // TestUnchangedAnchored: the stat-only check stats each entry relative to
-// an anchor directory (treeState.checks). The plan covers every directory
-// and file of the state exactly once, under anchors below the root; and a
+// an anchor directory (statplan.go). The plan covers every directory and
+// file of the state exactly once, relative to anchors below the root, some
+// below others; and a
 // change below an anchor, to an anchor itself, or an anchor that is gone
 // are all seen.
 func TestUnchangedAnchored(t *testing.T) {
@@ -331,34 +399,42 @@ func TestUnchangedAnchored(t *testing.T) {
 		if st == nil || !st.Complete {
 			t.Fatalf("state: %+v", st)
 		}
-		return root, st, st.checks()
+		return root, st, *st.plan
 	}
 	// where resolves an anchor to its absolute path.
 	where := func(root string, plan statPlan, a int32) string {
-		var parts []string
-		for ; a > 0; a = plan.anchors[a].parent {
-			parts = append([]string{plan.anchors[a].path}, parts...)
+		if a == 0 {
+			return root
 		}
-		return filepath.Join(append([]string{root}, parts...)...)
+		return filepath.Join(root, plan.Anchors[a])
 	}
 
 	t.Run("plan", func(t *testing.T) {
 		root, st, plan := setup(t)
-		if len(plan.anchors) < 2 || plan.anchors[0].path != st.Root {
-			t.Fatalf("anchors %+v: want the root and at least one below it", plan.anchors)
+		nested := slices.ContainsFunc(plan.Anchors[1:], func(a string) bool {
+			return slices.ContainsFunc(plan.Anchors[1:], func(b string) bool { return within(a, b) && a != b })
+		})
+		if len(plan.Anchors) < 3 || plan.Anchors[0] != st.Root || !nested {
+			t.Fatalf("anchors %+v: want the root and anchors below it, some below others", plan.Anchors)
 		}
 		var got, want []string
-		for _, c := range plan.checks {
-			if filepath.IsAbs(c.path) {
-				t.Errorf("check %+v: an absolute path", c)
+		err := plan.each(func(c statCheck, path string) {
+			if filepath.IsAbs(path) {
+				t.Errorf("check %+v %q: an absolute path", c, path)
 			}
-			got = append(got, filepath.Join(where(root, plan, c.anchor), c.path))
+			got = append(got, filepath.Join(where(root, plan, c.Anchor), path))
+		})
+		if err != nil {
+			t.Fatal(err)
 		}
-		st.loaded()
-		for _, d := range st.Dirs {
+		w, err := walkTree(t.Context(), root, "", nil, true, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range w.next.Dirs {
 			want = append(want, filepath.Join(root, d.Rel))
 		}
-		for _, f := range st.Files {
+		for _, f := range w.next.Files {
 			want = append(want, filepath.Join(root, f.Rel))
 		}
 		slices.Sort(got)
@@ -423,7 +499,7 @@ func TestUnchangedAnchored(t *testing.T) {
 			if !st.unchanged(t.Context(), 2) {
 				t.Fatal("the unchanged tree is not unchanged")
 			}
-			tc.change(t, root, where(root, plan, int32(len(plan.anchors)-1)))
+			tc.change(t, root, where(root, plan, int32(len(plan.Anchors)-1)))
 			if st.unchanged(t.Context(), 2) {
 				t.Error("the change was not seen")
 			}
