@@ -138,12 +138,17 @@ type ValidationError struct {
 
 func (e *ValidationError) Error() string { return e.Field + ": " + e.Msg }
 
-var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,127}$`)
+// idPattern leaves the length to ValidID: compiling a {0,127} repetition
+// unrolls it, which cost every start of the lineup binary 0.45 ms and 1,500
+// allocations.
+var idPattern = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]*$`)
 
-// ValidID reports whether id is a valid snapshot id: lower-case letters,
-// digits, '.', '_' and '-', starting with a letter or digit, safe as a file
-// name and a URL path segment.
-func ValidID(id string) bool { return idPattern.MatchString(id) && !strings.Contains(id, "..") }
+// ValidID reports whether id is a valid snapshot id: at most 128 lower-case
+// letters, digits, '.', '_' and '-', starting with a letter or digit, safe
+// as a file name and a URL path segment.
+func ValidID(id string) bool {
+	return len(id) <= 128 && idPattern.MatchString(id) && !strings.Contains(id, "..")
+}
 
 // Validate checks the rules the JSON Schema cannot express well, and the
 // ones it can, so that a snapshot built in memory is checked before it is

@@ -250,3 +250,30 @@ func TestWriteAtomic(t *testing.T) {
 		t.Errorf("file %q, mode %v, %v", data, fi.Mode(), err)
 	}
 }
+
+// TestValidID: the rules of a snapshot id, at the edges.
+func TestValidID(t *testing.T) {
+	for _, tc := range []struct {
+		id   string
+		want bool
+	}{
+		{"2026-01-01-vllm-0.11.0-h100", true},
+		{"a", true},
+		{"0.x_y-z", true},
+		{strings.Repeat("a", 128), true},
+		{strings.Repeat("a", 129), false},
+		{"", false},
+		{"-a", false},
+		{".hidden", false},
+		{"a..b", false},
+		{"A", false},
+		{"a/b", false},
+		{"a b", false},
+		{"a\n", false},
+		{"é", false},
+	} {
+		if got := snapshot.ValidID(tc.id); got != tc.want {
+			t.Errorf("ValidID(%q) = %v, want %v", tc.id, got, tc.want)
+		}
+	}
+}
