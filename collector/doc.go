@@ -6,7 +6,8 @@
 //     directory and run file the last collect saw; all as recorded, with
 //     the same options and its outputs in place, the collect ends with
 //     Result.Unchanged and nothing is walked, parsed or written
-//     (treestate.go).
+//     (treestate.go; the stats are planned when the state is saved,
+//     statplan.go).
 //  1. discover: walk the root (following directory links, never twice) and
 //     recognise run directories of the three layouts: lineup's own
 //     (run.json + inference/), the seed's ({model}/tp..-pp..-dp../{spec}/
