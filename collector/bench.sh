@@ -14,8 +14,9 @@
 #   -against  another lineup binary (an older revision's, say:
 #             git worktree add /tmp/old REV && cd /tmp/old &&
 #             go build -o /tmp/lineup-old ./cmd/lineup): its cold collect,
-#             cat and this one's are run in turn, -reps rounds, so that
-#             both binaries meet the same moments of a shared machine
+#             cat and this one's are run in turn, -reps rounds, then the
+#             two binaries' unchanged re-collects, so that both meet the
+#             same moments of a shared machine
 #
 # The machine is shared: every figure is the best of -reps runs, both wall
 # clock and CPU (user + sys, which other load disturbs less), and the load
@@ -179,4 +180,22 @@ if [ -n "$against" ]; then
 	printf "  collect / cat, per round: it %.2f x, this %.2f x (medians; best %.2f x and %.2f x)\n" \
 		"$(awk '{ print $2 / $1 }' "$tmp/rounds" | median)" "$(awk '{ print $3 / $1 }' "$tmp/rounds" | median)" \
 		"$(awk '{ print $2 / $1 }' "$tmp/rounds" | sort -n | head -1)" "$(awk '{ print $3 / $1 }' "$tmp/rounds" | sort -n | head -1)"
+	# Their unchanged re-collects, each binary with its own state, in turn.
+	otherwarm() { "$against" collect -root "$tree" -out "$tmp/out-owarm" -catalog "" -q -id bench; }
+	otherwarm >/dev/null 2>&1 || true # the first writes its snapshot and state
+	if ! otherwarm 2>/dev/null | grep -q "unchanged"; then
+		echo "bench.sh: $against does not find the tree unchanged" >&2
+		exit 1
+	fi
+	: >"$tmp/urounds"
+	for ((i = 0; i < reps; i++)); do
+		o=$(walltime otherwarm)
+		n=$(walltime warm)
+		echo "$o $n" >>"$tmp/urounds"
+	done
+	ocold=$(awk '{ print $2 }' "$tmp/rounds" | median) ncold=$(awk '{ print $3 }' "$tmp/rounds" | median)
+	owarm=$(awk '{ print $1 }' "$tmp/urounds" | median) nwarm=$(awk '{ print $2 }' "$tmp/urounds" | median)
+	printf "  unchanged re-collect, %d rounds in turn (medians): it %.3f s, %.1f %% of its cold; this %.3f s, %.1f %%\n" \
+		"$reps" "$owarm" "$(awk -v a="$owarm" -v b="$ocold" 'BEGIN { print 100 * a / b }')" \
+		"$nwarm" "$(awk -v a="$nwarm" -v b="$ncold" 'BEGIN { print 100 * a / b }')"
 fi
