@@ -162,11 +162,12 @@ type stateHead struct {
 	Tables                  string
 }
 
-// stateSource is where a loaded state's listings lie: file, as it was
-// when loaded (size and mtime), from offset at.
+// stateSource is where a loaded state's listings lie: file (info, as it
+// was when loaded), from offset at.
 type stateSource struct {
-	file            string
-	size, mtime, at int64
+	file string
+	info os.FileInfo
+	at   int64
 }
 
 // loadState reads the state file up to its listings; a missing, foreign
@@ -205,7 +206,7 @@ func loadState(file string) *treeState {
 	}
 	return &treeState{Format: stateFormat, Tool: h.Tool, Root: h.Root, Key: h.Key, Digest: h.Digest, Complete: h.Complete,
 		Written: h.Written, IDs: h.IDs, Report: h.Report, Tables: h.Tables, plan: &h.Plan,
-		source: stateSource{file: file, size: fi.Size(), mtime: fi.ModTime().UnixNano(), at: at}}
+		source: stateSource{file: file, info: fi, at: at}}
 }
 
 // listings reads a loaded state's directory listings, from its file if
@@ -221,11 +222,11 @@ func (st *treeState) listings() ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	if fi.Size() != src.size || fi.ModTime().UnixNano() != src.mtime {
+	if !os.SameFile(fi, src.info) || fi.Size() != src.info.Size() || !fi.ModTime().Equal(src.info.ModTime()) {
 		return nil, fmt.Errorf("%s: replaced since it was loaded", src.file)
 	}
 	var ls []string
-	err = gob.NewDecoder(bufio.NewReader(io.NewSectionReader(f, src.at, src.size-src.at))).Decode(&ls)
+	err = gob.NewDecoder(bufio.NewReader(io.NewSectionReader(f, src.at, fi.Size()-src.at))).Decode(&ls)
 	return ls, err
 }
 

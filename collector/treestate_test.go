@@ -237,12 +237,38 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 		t.Errorf("stat checks of the loaded state:\n%s\nwant\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
 	}
 	// A state file replaced after it was loaded does not lend its
-	// listings to the walk.
-	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+	// listings to the walk: not a copy renamed over it with the same size
+	// and mtime, nor the file rewritten in place.
+	fi, err := os.Stat(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	copied := file + ".copy"
+	if err := os.WriteFile(copied, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chtimes(copied, fi.ModTime(), fi.ModTime()); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(copied, file); err != nil {
 		t.Fatal(err)
 	}
 	if m := loaded.dirMap(); m != nil {
-		t.Errorf("listings read from a replaced state file: %v", m)
+		t.Error("listings read from a copy renamed over the state file")
+	}
+	reloaded := loadState(file)
+	if reloaded.dirMap() == nil {
+		t.Error("the copy, loaded, lends no listings")
+	}
+	if err := os.WriteFile(file, []byte("x"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if m := reloaded.dirMap(); m != nil {
+		t.Errorf("listings read from a state file rewritten in place: %v", m)
 	}
 	for _, garbage := range []string{"", "not gob", stateFormat, stateFormat + "\n\x00\x00\x00\x00\x00\x00\x00\x00", stateFormat + "\n\xff\xff\xff\xff\x00\x00\x00\x00"} {
 		if err := os.WriteFile(file, []byte(garbage), 0o644); err != nil {
