@@ -148,9 +148,13 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 			if prev.Digest == state.Digest && prev.writtenIntact() {
 				// Same runs, same files: only directory times moved. Keep
 				// the new listings and times for the next stat-only check.
-				state.Written, state.IDs, state.Report, state.Tables = prev.Written, prev.IDs, prev.Report, prev.Tables
+				tables, err := prev.tables()
+				state.Written, state.IDs, state.Report, state.Tables = prev.Written, prev.IDs, prev.Report, tables
 				res := state.unchangedResult(opt.Root)
-				if err := state.save(opt.StateFile); err != nil {
+				if err == nil {
+					err = state.save(opt.StateFile)
+				} // else the state is not saved: it would lose the tables
+				if err != nil {
 					res.Report.CacheError = err.Error()
 				}
 				return res, nil

@@ -108,7 +108,11 @@ func runCollect(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	if u := res.Unchanged; u != nil {
 		if !*quiet {
-			fmt.Fprint(stdout, u.Tables)
+			if t, err := u.Tables(); err != nil {
+				fmt.Fprintf(stderr, "warning: the tables of the last collect: %v\n", err)
+			} else {
+				fmt.Fprint(stdout, t)
+			}
 		}
 		collector.PrintSummary(stdout, res.Report)
 		fmt.Fprintf(stdout, "tree unchanged since snapshot %s: nothing written (-force writes a new one)\n", strings.Join(u.IDs, ", "))
