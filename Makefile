@@ -24,8 +24,10 @@ CONFIG  ?= sweep.yaml
 help: ## list the targets
 	@grep -hE '^[a-z][a-z-]*:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | sort
 
+# Built as the release is: static (CGO_ENABLED=0), so that a binary built
+# on one node runs on another whatever its C library.
 build: ## build bin/lineup
-	$(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lineup
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./cmd/lineup
 
 .PHONY: npm serve
 
