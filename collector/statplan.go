@@ -266,19 +266,8 @@ func (st *treeState) makePlan() (statPlan, error) {
 			below[p] += below[i]
 		}
 	}
-	threshold := minAnchored
-	for {
-		n := 0
-		for i, b := range below {
-			if b >= threshold && st.Dirs[i].Rel != "." {
-				n++
-			}
-		}
-		if n < maxAnchors {
-			break
-		}
-		threshold *= 2
-	}
+	root := slices.IndexFunc(st.Dirs, func(d dirState) bool { return d.Rel == "." })
+	threshold := anchorThreshold(below, root)
 
 	var b planBuilder
 	b.plan.Anchors = []string{st.Root}
@@ -338,6 +327,25 @@ func (st *treeState) makePlan() (statPlan, error) {
 		}
 	}
 	return b.plan, nil
+}
+
+// anchorThreshold returns how many entries below it make a directory an
+// anchor: minAnchored, doubled until fewer than maxAnchors directories
+// (not counting root, an index in below or -1) have that many.
+func anchorThreshold(below []int, root int) int {
+	threshold := minAnchored
+	for {
+		n := 0
+		for i, b := range below {
+			if b >= threshold && i != root {
+				n++
+			}
+		}
+		if n < maxAnchors {
+			return threshold
+		}
+		threshold *= 2
+	}
 }
 
 // unchanged reports whether the tree and the written files are all as st

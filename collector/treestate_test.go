@@ -404,6 +404,35 @@ func TestStatPlanEncoding(t *testing.T) {
 	}
 }
 
+// TestAnchorThreshold: past maxAnchors directories with minAnchored
+// entries below them, the threshold doubles until fewer qualify; the root
+// does not count.
+func TestAnchorThreshold(t *testing.T) {
+	fill := func(n, entries int) []int {
+		below := make([]int, n)
+		for i := range below {
+			below[i] = entries
+		}
+		return below
+	}
+	for _, tc := range []struct {
+		name  string
+		below []int
+		root  int
+		want  int
+	}{
+		{"few anchors", fill(10, 1000), -1, minAnchored},
+		{"none", fill(10, 3), -1, minAnchored},
+		{"one too many", fill(maxAnchors, minAnchored), -1, 2 * minAnchored},
+		{"just fits, root aside", fill(maxAnchors, minAnchored), 0, minAnchored},
+		{"five doublings", append(fill(maxAnchors, 8*minAnchored), fill(maxAnchors, 16*minAnchored)...), -1, 32 * minAnchored},
+	} {
+		if got := anchorThreshold(tc.below, tc.root); got != tc.want {
+			t.Errorf("%s: threshold %d, want %d", tc.name, got, tc.want)
+		}
+	}
+}
+
 // FuzzStatPlan: whatever a plan's checks hold, reading them never panics.
 func FuzzStatPlan(f *testing.F) {
 	var b planBuilder
