@@ -144,6 +144,12 @@ func walkTree(ctx context.Context, root, prefix string, prev map[string]dirState
 	}
 	d := newWalkDir(nil, "", abs)
 	defer d.close()
+	if prev != nil {
+		// The root's listing may be remembered, and it is opened all the
+		// same: what lies below is stat'ed through it, not by absolute path.
+		// An error here is met again, and reported, by the walk.
+		d.open()
+	}
 	if err := w.walk(ctx, d, ".", real); err != nil {
 		return nil, err
 	}

@@ -13,6 +13,9 @@ func newWalkDir(parent *walkDir, name, path string) *walkDir { return &walkDir{p
 
 func (d *walkDir) close() {}
 
+// open does nothing here: the walk goes by path.
+func (d *walkDir) open() (int, error) { return -1, nil }
+
 func (d *walkDir) mtime() (int64, error) {
 	fi, err := os.Stat(d.path)
 	if err != nil {
