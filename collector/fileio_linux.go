@@ -21,15 +21,22 @@ type roFile struct {
 
 // openFile opens path for reading.
 func openFile(path string) (*roFile, error) {
+	fd, err := openat(unix.AT_FDCWD, path, unix.O_RDONLY)
+	if err != nil {
+		return nil, &os.PathError{Op: "open", Path: path, Err: err}
+	}
+	return &roFile{fd: fd, path: path}, nil
+}
+
+// openat is openat(2) with O_CLOEXEC, again when a signal interrupts it:
+// the collector's files, walked directories and stat anchors are all
+// opened through it.
+func openat(dir int, path string, flags int) (int, error) {
 	for {
-		fd, err := unix.Open(path, unix.O_RDONLY|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			continue
+		fd, err := unix.Openat(dir, path, flags|unix.O_CLOEXEC, 0)
+		if err != unix.EINTR {
+			return fd, err
 		}
-		if err != nil {
-			return nil, &os.PathError{Op: "open", Path: path, Err: err}
-		}
-		return &roFile{fd: fd, path: path}, nil
 	}
 }
 

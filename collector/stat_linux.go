@@ -47,16 +47,11 @@ func openStatDir(parent *statDir, path string) (*statDir, error) {
 	if parent != nil {
 		at = parent.fd
 	}
-	for {
-		fd, err := unix.Openat(at, path, unix.O_PATH|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
-		return &statDir{fd: fd}, nil
+	fd, err := openat(at, path, unix.O_PATH|unix.O_DIRECTORY)
+	if err != nil {
+		return nil, err
 	}
+	return &statDir{fd: fd}, nil
 }
 
 // sizeMTime is sizeMTime of path (NUL-terminated) relative to d.

@@ -75,17 +75,12 @@ func (d *walkDir) open() (int, error) {
 	if d.fd >= 0 {
 		return d.fd, nil
 	}
-	for {
-		fd, err := unix.Openat(d.at(), d.rel, unix.O_RDONLY|unix.O_DIRECTORY|unix.O_CLOEXEC, 0)
-		if err == unix.EINTR {
-			continue
-		}
-		if err != nil {
-			return -1, &os.PathError{Op: "open", Path: d.path, Err: err}
-		}
-		d.fd = fd
-		return fd, nil
+	fd, err := openat(d.at(), d.rel, unix.O_RDONLY|unix.O_DIRECTORY)
+	if err != nil {
+		return -1, &os.PathError{Op: "open", Path: d.path, Err: err}
 	}
+	d.fd = fd
+	return fd, nil
 }
 
 // close releases the descriptor, if d opened one.
