@@ -144,7 +144,7 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 			return nil, err
 		}
 		if state := w.next; state != nil {
-			state.Format, state.Tool, state.Key, state.Digest = stateFormat, cacheTool(), key, runsDigest(w.runs, w.skipped)
+			state.Key, state.Digest = key, runsDigest(w.runs, w.skipped)
 			if prev.Digest == state.Digest && prev.writtenIntact() {
 				// Same runs, same files: only directory times moved. Keep
 				// the new listings and times for the next stat-only check.
@@ -241,7 +241,7 @@ func Collect(ctx context.Context, opt Options) (*Result, error) {
 	}
 	state := w.next
 	if state != nil && state.Digest == "" {
-		state.Format, state.Tool, state.Key, state.Digest = stateFormat, cacheTool(), key, runsDigest(dirs, skipped)
+		state.Key, state.Digest = key, runsDigest(dirs, skipped)
 	}
 	rep := Report{Root: opt.Root, RunDirs: len(dirs), Skipped: skipped, Failed: map[string]int{}}
 	if cacheErr != nil {

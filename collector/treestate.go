@@ -58,8 +58,7 @@ const racyWindow = 2 * time.Second
 
 // treeState is what one collect of a tree leaves for the next.
 type treeState struct {
-	Format, Tool string
-	Root         string // absolute
+	Root string // absolute
 	// Key identifies the options that shape the outputs (optionsKey);
 	// Digest the walk's findings (runsDigest).
 	Key, Digest string
@@ -224,7 +223,7 @@ func loadState(file string) *treeState {
 	if !h.Plan.valid() {
 		return nil
 	}
-	return &treeState{Format: stateFormat, Tool: h.Tool, Root: h.Root, Key: h.Key, Digest: h.Digest, Complete: h.Complete,
+	return &treeState{Root: h.Root, Key: h.Key, Digest: h.Digest, Complete: h.Complete,
 		Written: h.Written, IDs: h.IDs, Report: h.Report, plan: &h.Plan,
 		source: stateSource{file: file, info: fi, tables: tablesAt, listings: tablesAt + tablesLen}}
 }
@@ -265,7 +264,7 @@ func (st *treeState) save(file string) error {
 	if err != nil {
 		return err
 	}
-	h := stateHead{Tool: st.Tool, Root: st.Root, Key: st.Key, Digest: st.Digest, Complete: st.Complete,
+	h := stateHead{Tool: cacheTool(), Root: st.Root, Key: st.Key, Digest: st.Digest, Complete: st.Complete,
 		Plan: plan, Written: st.Written, IDs: st.IDs, Report: st.Report}
 	var head bytes.Buffer
 	if err := gob.NewEncoder(&head).Encode(&h); err != nil {

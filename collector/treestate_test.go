@@ -228,7 +228,6 @@ func TestStateListingsFollowTheTree(t *testing.T) {
 	// The state file round trip: the stat plan made when saving, the
 	// listings read only for a walk.
 	file := filepath.Join(t.TempDir(), DefaultStateName)
-	first.next.Tool = cacheTool()
 	if err := first.next.save(file); err != nil {
 		t.Fatal(err)
 	}

@@ -24,11 +24,9 @@ import (
 // remembered) is not opened: what is in it is stat'ed through the nearest
 // directory that is.
 type walkDir struct {
-	parent *walkDir
-	name   string // relative to parent; the absolute path when parent is nil
-	path   string // absolute, for errors and for the runs' files
-	depth  int
-	fd     int // -1 until opened
+	path  string // absolute, for errors and for the runs' files
+	depth int
+	fd    int // -1 until opened
 	// base is the nearest ancestor that was open when d was made (nil: none,
 	// rel is absolute) and rel d's path from it. A directory whose listing
 	// the walk remembers is not opened (see walker.readDir): its entries are
@@ -47,9 +45,9 @@ const maxHeldDirs = 128
 // absolute path); with parent nil, path alone. Nothing is opened yet.
 func newWalkDir(parent *walkDir, name, path string) *walkDir {
 	if parent == nil || parent.depth >= maxHeldDirs {
-		return &walkDir{name: path, path: path, fd: -1, rel: path}
+		return &walkDir{path: path, fd: -1, rel: path}
 	}
-	d := &walkDir{parent: parent, name: name, path: path, depth: parent.depth + 1, fd: -1, base: parent, rel: name}
+	d := &walkDir{path: path, depth: parent.depth + 1, fd: -1, base: parent, rel: name}
 	if parent.fd < 0 && len(parent.rel)+1+len(name) > maxRel {
 		parent.open() // on error, the long path below fails the same way
 	}
