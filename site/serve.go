@@ -72,8 +72,19 @@ func Serve(ctx context.Context, dir, addr string, log io.Writer, ready func(net.
 	case err := <-errc:
 		return err
 	case <-ctx.Done():
-		shut, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		// Requests in flight get shutdownGrace to finish; then what is
+		// left is closed. A connection opened but sent nothing (a browser
+		// opens spare ones ahead of need) counts as busy for its first 5
+		// s, and Shutdown alone waited for it: a stop that failed with
+		// "context deadline exceeded".
+		shut, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 		defer cancel()
-		return srv.Shutdown(shut)
+		if err := srv.Shutdown(shut); !errors.Is(err, context.DeadlineExceeded) {
+			return err
+		}
+		return srv.Close()
 	}
 }
+
+// shutdownGrace is how long Serve lets requests in flight finish.
+const shutdownGrace = 2 * time.Second
