@@ -21,7 +21,9 @@
 #
 # The machine is shared: every figure is the best of -reps runs, both wall
 # clock and CPU (user + sys, which other load disturbs less), and the load
-# average is printed before and after.
+# average is printed before and after. Then -reps rounds run cat, a cold, a
+# first and an unchanged collect in turn, and print the medians of the
+# ratios taken within each round.
 set -euo pipefail
 
 runs=2000
@@ -161,6 +163,38 @@ awk -v rw="$first_wall" -v rc="$first_cpu" -v fw="$findcat_wall" -v l1="$cold1_w
 	if (hw != "") printf "one changed / cold:   wall %6.1f %%   cpu %6.1f %%\n", 100 * hw / lw, 100 * hc / lc
 }'
 
+# The same targets measured in turn: each round runs cat, a cold collect, a
+# first collect and an unchanged re-collect one after the other, so that
+# all four meet the same moment of a shared machine, and the ratios are
+# taken within the round. A best-of above can pair a quiet minute's cat
+# with a busy minute's collect; a median of these ratios cannot.
+turnwarm() { "$tmp/lineup" collect -root "$tree" -out "$tmp/out-first" -catalog "" -q -id bench; }
+walltime() { { TIMEFORMAT='%R'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1; }
+median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+: >"$tmp/turns"
+for ((i = 0; i < reps; i++)); do
+	c=$(walltime catfiles)
+	emptycold
+	o=$(walltime cold)
+	emptyfirst
+	f=$(walltime first)
+	u=$(walltime turnwarm)
+	echo "$c $o $f $u" >>"$tmp/turns"
+done
+if ! turnwarm | grep -q "unchanged"; then
+	echo "bench.sh: the re-collect after a first collect did not find the tree unchanged" >&2
+	exit 1
+fi
+printf "in turn, %d rounds (medians): cat %.3f s, cold %.3f s, first %.3f s, unchanged %.3f s\n" "$reps" \
+	"$(awk '{ print $1 }' "$tmp/turns" | median)" "$(awk '{ print $2 }' "$tmp/turns" | median)" \
+	"$(awk '{ print $3 }' "$tmp/turns" | median)" "$(awk '{ print $4 }' "$tmp/turns" | median)"
+printf "  collect / cat:      median %5.2f x   (rounds: %s)\n" "$(awk '{ print $2 / $1 }' "$tmp/turns" | median)" \
+	"$(awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $2 / $1 }' "$tmp/turns")"
+printf "  unchanged / cold:   median %5.1f %%   (rounds: %s)\n" "$(awk '{ print 100 * $4 / $2 }' "$tmp/turns" | median)" \
+	"$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), 100 * $4 / $2 }' "$tmp/turns")"
+printf "  unchanged / first:  median %5.1f %%   (rounds: %s)\n" "$(awk '{ print 100 * $4 / $3 }' "$tmp/turns" | median)" \
+	"$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), 100 * $4 / $3 }' "$tmp/turns")"
+
 # -against: the other binary's cold collect, cat and this one's in turn.
 if [ -n "$against" ]; then
 	othercold() { "$against" collect -root "$tree" -out "$tmp/out-cold" -catalog "" -no-cache -q -id bench; }
@@ -169,7 +203,6 @@ if [ -n "$against" ]; then
 		echo "bench.sh: $against collect -root $tree ... failed" >&2
 		exit 1
 	fi
-	walltime() { { TIMEFORMAT='%R'; time "$@" >/dev/null 2>&1; } 2>&1 | tail -1; }
 	: >"$tmp/rounds"
 	for ((i = 0; i < reps; i++)); do
 		c=$(walltime catfiles)
@@ -179,7 +212,6 @@ if [ -n "$against" ]; then
 		n=$(walltime cold)
 		echo "$c $o $n" >>"$tmp/rounds"
 	done
-	median() { sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 	printf "against %s, %d rounds in turn (medians): cat %.3f s, it %.3f s, this %.3f s\n" "$against" "$reps" \
 		"$(awk '{ print $1 }' "$tmp/rounds" | median)" "$(awk '{ print $2 }' "$tmp/rounds" | median)" "$(awk '{ print $3 }' "$tmp/rounds" | median)"
 	printf "  collect / cat, per round: it %.2f x, this %.2f x (medians; best %.2f x and %.2f x)\n" \
