@@ -48,6 +48,7 @@ func TestBenchScript(t *testing.T) {
 		`(?m)^  collect / cat:\s+median` + figure + `x\s+\(rounds: [0-9.]+\)$`,
 		`(?m)^  unchanged / cold:\s+median` + figure + `%\s+\(rounds: [0-9.]+\)$`,
 		`(?m)^  unchanged / first:\s+median` + figure + `%\s+\(rounds: [0-9.]+\)$`,
+		`(?m)^  unchanged / cat:\s+median` + figure + `%\s+\(rounds: [0-9.]+; both targets together need <= 7.5\)$`,
 	}
 	against := []string{
 		`(?m)^against .*lineup-other, 1 rounds in turn \(medians\): cat` + figure + `s, it` + figure + `s, this` + figure + `s$`,
