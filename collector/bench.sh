@@ -188,18 +188,19 @@ fi
 printf "in turn, %d rounds (medians): cat %.3f s, cold %.3f s, first %.3f s, unchanged %.3f s\n" "$reps" \
 	"$(awk '{ print $1 }' "$tmp/turns" | median)" "$(awk '{ print $2 }' "$tmp/turns" | median)" \
 	"$(awk '{ print $3 }' "$tmp/turns" | median)" "$(awk '{ print $4 }' "$tmp/turns" | median)"
-printf "  collect / cat:      median %5.2f x   (rounds: %s)\n" "$(awk '{ print $2 / $1 }' "$tmp/turns" | median)" \
-	"$(awk '{ printf "%s%.2f", (NR > 1 ? " " : ""), $2 / $1 }' "$tmp/turns")"
-printf "  unchanged / cold:   median %5.1f %%   (rounds: %s)\n" "$(awk '{ print 100 * $4 / $2 }' "$tmp/turns" | median)" \
-	"$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), 100 * $4 / $2 }' "$tmp/turns")"
-printf "  unchanged / first:  median %5.1f %%   (rounds: %s)\n" "$(awk '{ print 100 * $4 / $3 }' "$tmp/turns" | median)" \
-	"$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), 100 * $4 / $3 }' "$tmp/turns")"
+# turnratio LABEL EXPR DECIMALS UNIT [NOTE]: EXPR (awk, over a round's $1
+# cat, $2 cold, $3 first, $4 unchanged): its median and every round's.
+turnratio() {
+	printf "  %-20s median %5.${3}f %s   (rounds: %s%s)\n" "$1:" "$(awk "{ print $2 }" "$tmp/turns" | median)" "$4" \
+		"$(awk "{ printf \"%s%.${3}f\", (NR > 1 ? \" \" : \"\"), $2 }" "$tmp/turns")" "${5:-}"
+}
+turnratio "collect / cat" '$2 / $1' 2 x
+turnratio "unchanged / cold" '100 * $4 / $2' 1 %
+turnratio "unchanged / first" '100 * $4 / $3' 1 %
 # The two targets meet in the cold collect: a faster one eases the first
 # and tightens the second. Together they ask an unchanged re-collect for
 # at most 5 % of 1.5 x cat.
-printf "  unchanged / cat:    median %5.1f %%   (rounds: %s; both targets together need <= 7.5)\n" \
-	"$(awk '{ print 100 * $4 / $1 }' "$tmp/turns" | median)" \
-	"$(awk '{ printf "%s%.1f", (NR > 1 ? " " : ""), 100 * $4 / $1 }' "$tmp/turns")"
+turnratio "unchanged / cat" '100 * $4 / $1' 1 % "; both targets together need <= 7.5"
 
 # -against: the other binary's cold collect, cat and this one's in turn.
 if [ -n "$against" ]; then
