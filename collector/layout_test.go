@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"regexp"
 	"strings"
 	"testing"
 )
@@ -51,6 +52,50 @@ func FuzzParsePath(f *testing.F) {
 		}
 		if loc.ModelDir != "" && !strings.Contains(p, loc.ModelDir) {
 			t.Fatalf("model dir %q not in the path %q", loc.ModelDir, p)
+		}
+	})
+}
+
+// jobIDOracle is the seed's pattern, widened to "<jobid>.out" as JobID
+// documents, in the regexp JobID's byte scan replaces.
+var jobIDOracle = regexp.MustCompile(`(\d+)(?:_\d+)?\.out$`)
+
+// .out names: datatrove-run-layout.md §2 ("<jobid>_<array>.out", the seed
+// reading its job id with `(\d+)_\d+\.out$`), the launcher's "%j.out"
+// (launcher/executor.go), and prefixes and damage a tree may hold.
+func TestJobID(t *testing.T) {
+	for name, want := range map[string]string{
+		"21899807_0.out":       "21899807",
+		"21899807.out":         "21899807",
+		"slurm-21899807_3.out": "21899807",
+		"slurm-21899807.out":   "21899807",
+		"1_2_3.out":            "2",
+		"a_12.out":             "12",
+		"_12.out":              "12",
+		"12_.out":              "",
+		"run.out":              "",
+		".out":                 "",
+		"21899807_0.log":       "",
+		"21899807_0.out.bak":   "",
+		"٣_1.out":              "1", // only ASCII digits
+	} {
+		if got := JobID(name); got != want {
+			t.Errorf("JobID(%q) = %q, want %q", name, got, want)
+		}
+	}
+}
+
+func FuzzJobID(f *testing.F) {
+	for _, s := range []string{"21899807_0.out", "slurm-1.out", "1_2_3.out", "_.out", "12_.out", "x"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, name string) {
+		want := ""
+		if m := jobIDOracle.FindStringSubmatch(name); m != nil {
+			want = m[1]
+		}
+		if got := JobID(name); got != want {
+			t.Fatalf("JobID(%q) = %q, the pattern finds %q", name, got, want)
 		}
 	})
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"path"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -138,17 +137,33 @@ func (p *parsedRun) problem(code, field, format string, args ...any) {
 	p.Problems = append(p.Problems, snapshot.Warning{Code: code, Field: field, Message: fmt.Sprintf(format, args...)})
 }
 
-// jobIDPattern takes the job id out of "<jobid>_<array>.out" or "<jobid>.out",
-// as the seed's `(\d+)_\d+\.out$`.
-var jobIDPattern = regexp.MustCompile(`(\d+)(?:_\d+)?\.out$`)
-
-// JobID returns the SLURM job id in a .out file name, or "".
+// JobID returns the SLURM job id in a .out file name ("<jobid>_<array>.out"
+// or "<jobid>.out", after any prefix), or "". It is the seed's
+// `(\d+)_\d+\.out$` widened to names without an array index, read by a
+// byte scan: the digits before "_<digits>.out", else those before ".out".
 func JobID(name string) string {
-	m := jobIDPattern.FindStringSubmatch(name)
-	if m == nil {
+	r, ok := strings.CutSuffix(name, ".out")
+	if !ok {
 		return ""
 	}
-	return m[1]
+	i := digitsBefore(r, len(r))
+	if i == len(r) {
+		return ""
+	}
+	if i >= 2 && r[i-1] == '_' {
+		if j := digitsBefore(r, i-1); j < i-1 {
+			return r[j : i-1]
+		}
+	}
+	return r[i:]
+}
+
+// digitsBefore returns where the run of ASCII digits ending at s[end] starts.
+func digitsBefore(s string, end int) int {
+	for end > 0 && s[end-1] >= '0' && s[end-1] <= '9' {
+		end--
+	}
+	return end
 }
 
 // newerJob reports whether job id a is newer (numerically larger) than b.
