@@ -90,7 +90,7 @@ func Explain(ctx context.Context, dir string, opt Options) (*Explanation, error)
 	rec := assemble(p, opt.Resolver, opt.GPUsPerNode)
 	e := &Explanation{Dir: dir, Layout: p.Layout, Run: rec.Run, Lines: []LineVerdict{}}
 	for _, f := range d.Files {
-		e.Files = append(e.Files, ExplainedFile{Path: path.Join(filepath.ToSlash(d.Dir), d.infRel(), f.Rel), Role: fileRole(f.Rel), Size: f.Size})
+		e.Files = append(e.Files, ExplainedFile{Path: path.Join(filepath.ToSlash(d.Dir), d.InfRel, f.Rel), Role: fileRole(f.Rel), Size: f.Size})
 	}
 	if p.ServerLog != "" {
 		if f := d.file(p.ServerLog); f != nil {

@@ -1,6 +1,7 @@
 package collector
 
 import (
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -98,4 +99,21 @@ func FuzzJobID(f *testing.F) {
 			t.Fatalf("JobID(%q) = %q, the pattern finds %q", name, got, want)
 		}
 	})
+}
+
+// TestInferenceRel: the inference directory relative to its run directory,
+// as the three layouts place it, and by filepath.Rel when the walk handed
+// a pair that is not a directory and one below it.
+func TestInferenceRel(t *testing.T) {
+	for _, c := range []struct{ dir, inf, want string }{
+		{"/t/run", "/t/run/inference_logs", "inference_logs"},
+		{"/t/run", "/t/run/logs/inference", "logs/inference"},
+		{"/t/run", "/t/run/inference", "inference"},
+		{"/", "/inference_logs", "inference_logs"},
+		{"/t/run", "/t/runx/inference", "../runx/inference"},
+	} {
+		if got := inferenceRel(filepath.FromSlash(c.dir), filepath.FromSlash(c.inf)); got != c.want {
+			t.Errorf("inferenceRel(%q, %q) = %q, want %q", c.dir, c.inf, got, c.want)
+		}
+	}
 }

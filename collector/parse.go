@@ -181,7 +181,7 @@ func parseRun(r *runDir, sc *logparse.LogScanner) *parsedRun {
 	if sc == nil {
 		sc = new(logparse.LogScanner)
 	}
-	p := &parsedRun{Rel: r.Rel, Layout: r.Layout, InfRel: r.infRel(), LocPath: r.LocPath}
+	p := &parsedRun{Rel: r.Rel, Layout: r.Layout, InfRel: r.InfRel, LocPath: r.LocPath}
 	readSmall := func(f *fileRef) ([]byte, bool) {
 		if f.Size > maxJSONFile {
 			p.problem("file_too_large", "", "%s: %d bytes, more than the %d a %s can be; not read", rel(r, f), f.Size, maxJSONFile, path.Base(f.Rel))
@@ -429,7 +429,7 @@ func droppedSummary(m map[string]int) (total int, text string) {
 }
 
 // rel names f for messages: root-relative, slash-separated.
-func rel(r *runDir, f *fileRef) string { return path.Join(r.Rel, r.infRel(), f.Rel) }
+func rel(r *runDir, f *fileRef) string { return path.Join(r.Rel, r.InfRel, f.Rel) }
 
 // unwrapPath drops the absolute path a *PathError repeats.
 func unwrapPath(err error) error {

@@ -39,8 +39,11 @@ type runDir struct {
 	// Explain the run's absolute path.
 	LocPath string
 	InfDir  string // absolute inference directory
-	Layout  Layout
-	Files   []fileRef
+	// InfRel is InfDir relative to Dir, slash-separated ("inference_logs",
+	// "logs/inference", "inference").
+	InfRel string
+	Layout Layout
+	Files  []fileRef
 }
 
 // fingerprint identifies the content of a run directory for the cache:
@@ -58,11 +61,14 @@ func (r *runDir) fingerprint() string {
 	return b.String()
 }
 
-// infRel is the inference directory relative to the run directory.
-func (r *runDir) infRel() string {
-	rel, err := filepath.Rel(r.Dir, r.InfDir)
+// inferenceRel returns inf relative to its run directory dir (inf lies below dir).
+func inferenceRel(dir, inf string) string {
+	if rest, ok := strings.CutPrefix(inf, dir); ok && len(rest) > 1 && os.IsPathSeparator(rest[0]) {
+		return filepath.ToSlash(rest[1:])
+	}
+	rel, err := filepath.Rel(dir, inf)
 	if err != nil {
-		return filepath.Base(r.InfDir)
+		return filepath.Base(inf)
 	}
 	return filepath.ToSlash(rel)
 }
@@ -306,7 +312,10 @@ func within(dir, target string) bool {
 // directory, infRel its path from the root, and infEntries, when not nil,
 // its listing, already read by the walk.
 func (w *walker) addRun(run *walkDir, runPath, rel string, inf *walkDir, infRel string, layout Layout, infEntries []dirEntry) error {
-	r := runDir{Dir: runPath, Rel: rel, LocPath: path.Join(w.prefix, rel), InfDir: inf.path, Layout: layout}
+	r := runDir{Dir: runPath, Rel: rel, LocPath: rel, InfDir: inf.path, InfRel: inferenceRel(runPath, inf.path), Layout: layout}
+	if w.prefix != "" {
+		r.LocPath = path.Join(w.prefix, rel)
+	}
 	if layout == LayoutLineup {
 		if size, mtime, _, err := run.stat(rundir.ManifestFile, true); err == nil {
 			r.Files = append(r.Files, fileRef{Path: joinPath(runPath, rundir.ManifestFile), Rel: "../" + rundir.ManifestFile, Size: size, MTime: mtime})
