@@ -158,7 +158,8 @@ func JobID(name string) string {
 	return r[i:]
 }
 
-// digitsBefore returns where the run of ASCII digits ending at s[end] starts.
+// digitsBefore returns where the run of ASCII digits that ends just before
+// s[end] starts (end when s[end-1] is not a digit).
 func digitsBefore(s string, end int) int {
 	for end > 0 && s[end-1] >= '0' && s[end-1] <= '9' {
 		end--
