@@ -17,15 +17,8 @@ func TestBenchScript(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds lineup twice and runs it on a generated tree")
 	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command on PATH to build lineup with")
-	}
-	if _, err := exec.LookPath("bash"); err != nil {
-		t.Skip("no bash")
-	}
 	other := filepath.Join(t.TempDir(), "lineup-other")
-	build := exec.Command(goBin, "build", "-o", other, "./cmd/lineup")
+	build := exec.Command("go", "build", "-o", other, "./cmd/lineup")
 	build.Dir = ".."
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
